@@ -1,0 +1,1 @@
+"""Accounts: users, roles, API tokens, and who may do what."""

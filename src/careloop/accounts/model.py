@@ -1,0 +1,65 @@
+"""Roles and permissions: the one table that decides who may do what."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from careloop.storage.audit import Actor
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    VIEWER = "viewer"
+    INTEGRATOR = "integrator"
+
+
+class Permission(enum.StrEnum):
+    TICKETS_READ = "tickets:read"
+    TICKETS_CREATE = "tickets:create"
+    TICKETS_WORK = "tickets:work"  # update, reply, note, tag
+    COMMERCE_READ = "commerce:read"
+    COMMERCE_WRITE = "commerce:write"
+    BRANDS_MANAGE = "brands:manage"
+    USERS_MANAGE = "users:manage"
+    TOKENS_MANAGE = "tokens:manage"
+    SHOPS_MANAGE = "shops:manage"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(
+        {P.TICKETS_READ, P.TICKETS_CREATE, P.TICKETS_WORK, P.COMMERCE_READ, P.COMMERCE_WRITE}
+    ),
+    Role.AGENT: frozenset({P.TICKETS_READ, P.TICKETS_CREATE, P.TICKETS_WORK, P.COMMERCE_READ}),
+    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ}),
+    # Systems that feed careloop: they create and upsert, and read back what they created.
+    Role.INTEGRATOR: frozenset({P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE}),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a user through the web, or an API token acting with its role."""
+
+    user_id: int | None
+    name: str
+    role: Role
+    token_id: int | None = None
+    timezone: str = "UTC"
+    locale: str = "en"
+
+    @property
+    def actor(self) -> Actor:
+        label = f"token:{self.name}" if self.token_id is not None else self.name
+        return Actor(user_id=self.user_id, label=label)
+
+    def can(self, permission: Permission) -> bool:
+        return allows(self.role, permission)

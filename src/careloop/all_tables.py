@@ -1,0 +1,7 @@
+"""Imports every domain's tables so Base.metadata is complete (migrations and tests use it)."""
+
+from careloop.accounts import tables as accounts_tables
+from careloop.storage import audit, requests
+from careloop.tickets import commerce_tables, tables as tickets_tables
+
+__all__ = ["accounts_tables", "audit", "commerce_tables", "requests", "tickets_tables"]

@@ -1,0 +1,82 @@
+"""Dependencies shared by the API routers: the database, the clock, the caller."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from careloop.accounts import actions as accounts
+from careloop.accounts.model import Permission, Principal
+from careloop.clock import Clock
+from careloop.errors import Forbidden, Invalid, Unauthenticated
+from careloop.storage.engine import Database
+from careloop.storage.requests import IdempotencyKey
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+    return clock.now()
+
+
+DB = Annotated[Database, Depends(get_db)]
+Now = Annotated[datetime, Depends(get_now)]
+
+
+def bearer_principal(
+    db: DB, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal:
+    if not authorization:
+        raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+    return accounts.authenticate_token(db, token.strip())
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that lets the call through only for a role holding `permission`."""
+
+    def check(principal: Annotated[Principal, Depends(bearer_principal)]) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(
+                f"role {principal.role.value} may not do this",
+                {"required": permission.value, "role": principal.role.value},
+            )
+        return principal
+
+    return check
+
+
+async def idempotency_key(
+    request: Request,
+    principal: Annotated[Principal, Depends(bearer_principal)],
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> IdempotencyKey | None:
+    """The Idempotency-Key header bound to this caller and this exact request."""
+    if key is None:
+        return None
+    key = key.strip()
+    if not key:
+        raise Invalid("Idempotency-Key may not be empty", {"header": "Idempotency-Key"})
+    body = await request.body()
+    digest = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    who = f"token:{principal.token_id}" if principal.token_id is not None else f"user:{principal.user_id}"
+    return IdempotencyKey(principal=who, key=key, request_hash=digest)
+
+
+Idempotency = Annotated[IdempotencyKey | None, Depends(idempotency_key)]

@@ -1,0 +1,7 @@
+"""Signed webhooks under /hooks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/hooks", tags=["webhooks"])

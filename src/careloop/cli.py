@@ -1,0 +1,148 @@
+"""The careloop command: serve, worker-free for now, migrate, demo, users and tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from careloop.config import Settings
+
+app = typer.Typer(help="careloop: customer-care operations for cross-border e-commerce brands.")
+token_app = typer.Typer(help="API tokens.")
+user_app = typer.Typer(help="Users.")
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="CARELOOP_DATABASE_URL", help="SQLAlchemy URL of the database"),
+]
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = Settings.from_env()
+    if database_url:
+        from dataclasses import replace
+
+        settings = replace(settings, database_url=database_url)
+    return settings
+
+
+def _db(database_url: str | None):  # type: ignore[no-untyped-def]
+    from careloop.storage.engine import Database
+
+    return Database(_settings(database_url).database_url)
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Bring the database schema up to date."""
+    from careloop.storage.migrate import upgrade
+
+    settings = _settings(database_url)
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL only)")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve pages, the API and /healthz; it never adds data by itself."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(database_url)
+    os.environ["CARELOOP_DATABASE_URL"] = settings.database_url
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise typer.BadParameter("several workers need PostgreSQL; SQLite serves from one process")
+    if workers > 1 and "CARELOOP_SECRET_KEY" not in os.environ:
+        raise typer.BadParameter("several workers must share CARELOOP_SECRET_KEY for sessions")
+    uvicorn.run(
+        "careloop.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="warning", access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="same seed, same data")] = 7,
+    orders: Annotated[int, typer.Option(help="how many orders")] = 5000,
+    tickets: Annotated[int, typer.Option(help="how many tickets")] = 800,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing when tickets exist")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Fill an empty database with a believable brand and print a user for each role."""
+    from careloop.demo.generate import load_demo
+    from careloop.tickets.commerce_queries import count_rows
+
+    db = _db(database_url)
+    if count_rows(db)["tickets"] > 0:
+        if if_empty:
+            typer.echo("the database holds tickets already; demo not loaded")
+            return
+        raise typer.BadParameter("the demo goes into an empty database only")
+    report = load_demo(db, seed=seed, orders=orders, tickets=tickets)
+    typer.echo(report.summary())
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent, viewer or integrator")],
+    name: Annotated[str, typer.Option(help="what the token is for")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an API token and print it on its own line (it is shown only once)."""
+    from careloop.accounts.actions import create_token
+    from careloop.accounts.model import Role
+    from careloop.clock import SystemClock
+    from careloop.errors import DomainError
+    from careloop.storage.audit import Actor
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    try:
+        issued = create_token(
+            _db(database_url), actor=Actor(user_id=None, label="cli"), now=SystemClock().now(),
+            name=name, role=parsed,
+        )
+    except DomainError as exc:
+        raise typer.BadParameter(exc.message) from None
+    print(issued.token)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    timezone: Annotated[str, typer.Option()] = "UTC",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user who signs in to the web UI with a password."""
+    from careloop.accounts.actions import create_user
+    from careloop.accounts.model import Role
+    from careloop.clock import SystemClock
+    from careloop.errors import DomainError
+    from careloop.storage.audit import Actor
+
+    try:
+        user = create_user(
+            _db(database_url), actor=Actor(user_id=None, label="cli"), now=SystemClock().now(),
+            email=email, name=name, role=Role(role), password=password, timezone=timezone,
+        )
+    except (DomainError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"user {user.id} created")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Tickets: complaints with their conversation, and the brands, customers and orders behind them."""

@@ -1,0 +1,195 @@
+"""Read side of tickets: the filtered list with cursor pagination, one ticket with its context."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from careloop.errors import Invalid
+from careloop.storage.audit import AuditEntry
+from careloop.storage.engine import Database
+from careloop.tickets.actions import ticket_in
+from careloop.tickets.commerce_tables import Brand, Customer, Order
+from careloop.tickets.model import Category, Channel, Priority, Status
+from careloop.tickets.tables import Message, SavedView, Ticket, TicketTag
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What a ticket list may be narrowed by; every field is optional."""
+
+    status: Sequence[Status] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    brand: str | None = None
+    category: Category | None = None
+    channel: Channel | None = None
+    priority: Priority | None = None
+    country: str | None = None
+    language: str | None = None
+    tag: str | None = None
+    customer_id: int | None = None
+    order_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "id":
+            raise ValueError(prefix)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid("the cursor is not one this API gave out", {"param": "cursor"}) from None
+
+
+def _filtered(stmt: Select[tuple[Ticket]], f: TicketFilter) -> Select[tuple[Ticket]]:
+    if f.status:
+        stmt = stmt.where(Ticket.status.in_(list(f.status)))
+    if f.unassigned:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif f.assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == f.assignee_id)
+    if f.brand is not None:
+        stmt = stmt.where(Ticket.brand_id == select(Brand.id).where(Brand.code == f.brand).scalar_subquery())
+    for column, value in (
+        (Ticket.category, f.category),
+        (Ticket.channel, f.channel),
+        (Ticket.priority, f.priority),
+        (Ticket.country, f.country),
+        (Ticket.language, f.language),
+        (Ticket.customer_id, f.customer_id),
+        (Ticket.order_id, f.order_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.tag is not None:
+        stmt = stmt.where(
+            exists().where(TicketTag.ticket_id == Ticket.id).where(TicketTag.tag == f.tag)
+        )
+    if f.created_from is not None:
+        stmt = stmt.where(Ticket.created_at >= f.created_from)
+    if f.created_to is not None:
+        stmt = stmt.where(Ticket.created_at < f.created_to)
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(Ticket.subject.ilike(pattern, escape="\\"), Ticket.body.ilike(pattern, escape="\\"))
+        )
+    return stmt
+
+
+def list_tickets(
+    db: Database, f: TicketFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Ticket], str | None]:
+    """Newest first; the cursor is the last id seen, so pages stay stable while tickets arrive."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", {"param": "limit"})
+    stmt = _filtered(select(Ticket), f)
+    if cursor is not None:
+        stmt = stmt.where(Ticket.id < decode_cursor(cursor))
+    stmt = stmt.order_by(Ticket.id.desc()).limit(limit + 1)
+    with db.read() as s:
+        rows = list(s.scalars(stmt).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].id) if more and rows else None
+
+
+def count_tickets(db: Database, f: TicketFilter) -> int:
+    stmt = _filtered(select(Ticket), f).with_only_columns(func.count(Ticket.id))
+    with db.read() as s:
+        return int(s.scalar(stmt) or 0)
+
+
+def get_ticket(db: Database, ticket_id: int) -> Ticket:
+    with db.read() as s:
+        return ticket_in(s, ticket_id)
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    """Everything the ticket page shows, read in a fixed handful of queries."""
+
+    ticket: Ticket
+    messages: list[Message]
+    customer: Customer | None
+    order: Order | None
+    brand: Brand | None
+    audit: list[AuditEntry]
+    assignee_name: str | None
+
+
+def ticket_context(db: Database, ticket_id: int) -> TicketContext:
+    from careloop.accounts.tables import User
+
+    with db.read() as s:
+        ticket = ticket_in(s, ticket_id)
+        return TicketContext(
+            ticket=ticket,
+            messages=list_messages_in(s, ticket_id),
+            customer=s.get(Customer, ticket.customer_id) if ticket.customer_id else None,
+            order=s.get(Order, ticket.order_id) if ticket.order_id else None,
+            brand=s.get(Brand, ticket.brand_id) if ticket.brand_id else None,
+            audit=list(
+                s.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.entity_type == "ticket")
+                    .where(AuditEntry.entity_id == ticket_id)
+                    .order_by(AuditEntry.id)
+                )
+            ),
+            assignee_name=s.scalar(select(User.name).where(User.id == ticket.assignee_id))
+            if ticket.assignee_id
+            else None,
+        )
+
+
+def list_messages_in(s: Session, ticket_id: int) -> list[Message]:
+    return list(s.scalars(select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id)))
+
+
+def list_messages(db: Database, ticket_id: int) -> list[Message]:
+    with db.read() as s:
+        ticket_in(s, ticket_id)
+        return list_messages_in(s, ticket_id)
+
+
+def ticket_audit(db: Database, ticket_id: int) -> list[AuditEntry]:
+    with db.read() as s:
+        ticket_in(s, ticket_id)
+        return list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_type == "ticket")
+                .where(AuditEntry.entity_id == ticket_id)
+                .order_by(AuditEntry.id)
+            )
+        )
+
+
+def saved_views_for(db: Database, user_id: int) -> list[SavedView]:
+    with db.read() as s:
+        return list(
+            s.scalars(
+                select(SavedView)
+                .where(or_(SavedView.owner_id == user_id, SavedView.shared.is_(True)))
+                .order_by(SavedView.name)
+            )
+        )

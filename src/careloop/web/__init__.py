@@ -1,0 +1,1 @@
+"""HTML pages: Jinja2 templates with htmx, every string through gettext."""
