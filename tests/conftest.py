@@ -130,11 +130,18 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def make_user(db: Database, clock: FakeClock) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(role: Role = Role.AGENT, *, password: str = "correct horse battery", **kw: str) -> User:
+    def make(
+        role: Role = Role.AGENT, *, password: str = "correct horse battery", **kw: str
+    ) -> User:
         n = next(counter)
         return accounts.create_user(
-            db, actor=TEST_ACTOR, now=clock.now(), email=kw.get("email", f"{role.value}{n}@example.com"),
-            name=kw.get("name", f"{role.value.title()} {n}"), role=role, password=password,
+            db,
+            actor=TEST_ACTOR,
+            now=clock.now(),
+            email=kw.get("email", f"{role.value}{n}@example.com"),
+            name=kw.get("name", f"{role.value.title()} {n}"),
+            role=role,
+            password=password,
             timezone=kw.get("timezone", "UTC"),
         )
 
@@ -142,14 +149,19 @@ def make_user(db: Database, clock: FakeClock) -> Callable[..., User]:
 
 
 @pytest.fixture
-def make_token(db: Database, clock: FakeClock, make_user: Callable[..., User]) -> Callable[[Role], str]:
+def make_token(
+    db: Database, clock: FakeClock, make_user: Callable[..., User]
+) -> Callable[[Role], str]:
     """An API token with a role; tokens are made by an admin user, as the UI does."""
 
     def make(role: Role) -> str:
         admin = make_user(Role.ADMIN)
         return accounts.create_token(
-            db, actor=Actor(user_id=admin.id, label=admin.name), now=clock.now(),
-            name=f"{role.value} token", role=role,
+            db,
+            actor=Actor(user_id=admin.id, label=admin.name),
+            now=clock.now(),
+            name=f"{role.value} token",
+            role=role,
         ).token
 
     return make

@@ -2,6 +2,7 @@
 
 from careloop.accounts import tables as accounts_tables
 from careloop.storage import audit, requests
-from careloop.tickets import commerce_tables, tables as tickets_tables
+from careloop.tickets import commerce_tables
+from careloop.tickets import tables as tickets_tables
 
 __all__ = ["accounts_tables", "audit", "commerce_tables", "requests", "tickets_tables"]

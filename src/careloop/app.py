@@ -41,7 +41,9 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_error(send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes")
+            await _send_error(
+                send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes"
+            )
             return
         seen = 0
         too_big = False
@@ -59,7 +61,9 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await _send_error(send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes")
+            await _send_error(
+                send, 413, "payload_too_large", f"the body is over {self.max_bytes} bytes"
+            )
 
 
 class _TooLarge(Exception):
@@ -68,9 +72,7 @@ class _TooLarge(Exception):
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     response = errors.error_response(status, code, message)
-    await send(
-        {"type": "http.response.start", "status": status, "headers": response.raw_headers}
-    )
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
 
@@ -114,5 +116,3 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
-
-

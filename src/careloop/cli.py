@@ -16,7 +16,9 @@ app.add_typer(user_app, name="user")
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="CARELOOP_DATABASE_URL", help="SQLAlchemy URL of the database"),
+    typer.Option(
+        "--database-url", envvar="CARELOOP_DATABASE_URL", help="SQLAlchemy URL of the database"
+    ),
 ]
 
 
@@ -64,8 +66,13 @@ def serve(
     if workers > 1 and "CARELOOP_SECRET_KEY" not in os.environ:
         raise typer.BadParameter("several workers must share CARELOOP_SECRET_KEY for sessions")
     uvicorn.run(
-        "careloop.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False,
+        "careloop.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
     )
 
 
@@ -74,7 +81,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="same seed, same data")] = 7,
     orders: Annotated[int, typer.Option(help="how many orders")] = 5000,
     tickets: Annotated[int, typer.Option(help="how many tickets")] = 800,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="do nothing when tickets exist")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing when tickets exist")
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Fill an empty database with a believable brand and print a user for each role."""
@@ -110,8 +119,11 @@ def token_create(
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
     try:
         issued = create_token(
-            _db(database_url), actor=Actor(user_id=None, label="cli"), now=SystemClock().now(),
-            name=name, role=parsed,
+            _db(database_url),
+            actor=Actor(user_id=None, label="cli"),
+            now=SystemClock().now(),
+            name=name,
+            role=parsed,
         )
     except DomainError as exc:
         raise typer.BadParameter(exc.message) from None
@@ -136,8 +148,14 @@ def user_create(
 
     try:
         user = create_user(
-            _db(database_url), actor=Actor(user_id=None, label="cli"), now=SystemClock().now(),
-            email=email, name=name, role=Role(role), password=password, timezone=timezone,
+            _db(database_url),
+            actor=Actor(user_id=None, label="cli"),
+            now=SystemClock().now(),
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            timezone=timezone,
         )
     except (DomainError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from None

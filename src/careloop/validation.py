@@ -1,4 +1,4 @@
-"""Checks for codes from the standards careloop speaks: ISO 3166, ISO 639-1, ISO 4217, IANA zones."""
+"""Checks for the codes careloop speaks: ISO 3166, ISO 639-1, ISO 4217, IANA time zones."""
 
 from __future__ import annotations
 

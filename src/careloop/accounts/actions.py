@@ -21,7 +21,7 @@ from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
 
 _hasher = PasswordHasher()
-TOKEN_PREFIX = "clt_"
+TOKEN_PREFIX = "clt_"  # noqa: S105  (a visible prefix, not a secret)
 # A hash to verify against when the user does not exist, so timing does not reveal who exists.
 _DUMMY_HASH = _hasher.hash("careloop-not-a-password")
 
@@ -62,7 +62,12 @@ def create_user(
         s.add(user)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="user", entity_id=user.id, action="created",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="user",
+            entity_id=user.id,
+            action="created",
             changes={"email": (None, email), "role": (None, role.value)},
         )
         return user
@@ -116,7 +121,12 @@ def create_token(
         s.add(row)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="api_token", entity_id=row.id, action="created",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="api_token",
+            entity_id=row.id,
+            action="created",
             changes={"name": (None, name), "role": (None, role.value)},
         )
         return IssuedToken(id=row.id, name=name, role=role, token=token)

@@ -37,7 +37,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({P.TICKETS_READ, P.TICKETS_CREATE, P.TICKETS_WORK, P.COMMERCE_READ}),
     Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ}),
     # Systems that feed careloop: they create and upsert, and read back what they created.
-    Role.INTEGRATOR: frozenset({P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE}),
+    Role.INTEGRATOR: frozenset(
+        {P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE}
+    ),
 }
 
 

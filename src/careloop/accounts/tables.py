@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from careloop.accounts.model import Role
 from careloop.storage.base import Base, UTCDateTime
 
-role_type = Enum(Role, name="role", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+role_type = Enum(
+    Role, name="role", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+)
 
 
 class User(Base):

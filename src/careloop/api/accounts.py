@@ -73,7 +73,12 @@ class TokenOut(BaseModel):
 
 @router.get("/me", response_model=Me)
 def me(principal: Annotated[Principal, Depends(bearer_principal)]) -> Me:
-    return Me(name=principal.name, role=principal.role, user_id=principal.user_id, token_id=principal.token_id)
+    return Me(
+        name=principal.name,
+        role=principal.role,
+        user_id=principal.user_id,
+        token_id=principal.token_id,
+    )
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -84,8 +89,15 @@ def list_users(_: Admin, db: DB) -> list[UserOut]:
 @router.post("/users", status_code=201, response_model=UserOut)
 def create_user(body: UserCreate, principal: Admin, db: DB, now: Now) -> UserOut:
     user = actions.create_user(
-        db, actor=principal.actor, now=now, email=body.email, name=body.name, role=body.role,
-        password=body.password, timezone=body.timezone, locale=body.locale,
+        db,
+        actor=principal.actor,
+        now=now,
+        email=body.email,
+        name=body.name,
+        role=body.role,
+        password=body.password,
+        timezone=body.timezone,
+        locale=body.locale,
     )
     return UserOut.model_validate(user)
 
@@ -97,7 +109,9 @@ def list_tokens(_: TokenAdmin, db: DB) -> list[TokenOut]:
 
 @router.post("/tokens", status_code=201, response_model=TokenIssued)
 def create_token(body: TokenCreate, principal: TokenAdmin, db: DB, now: Now) -> TokenIssued:
-    issued = actions.create_token(db, actor=principal.actor, now=now, name=body.name, role=body.role)
+    issued = actions.create_token(
+        db, actor=principal.actor, now=now, name=body.name, role=body.role
+    )
     return TokenIssued(id=issued.id, name=issued.name, role=issued.role, token=issued.token)
 
 

@@ -41,13 +41,20 @@ def list_brands(_: Reader, db: DB) -> list[BrandOut]:
 
 @router.post("/brands", status_code=201, response_model=BrandOut, tags=["brands"])
 def create_brand(body: BrandCreate, principal: BrandAdmin, db: DB, now: Now) -> BrandOut:
-    return BrandOut.model_validate(commerce.create_brand(db, actor=principal.actor, now=now, data=body))
+    return BrandOut.model_validate(
+        commerce.create_brand(db, actor=principal.actor, now=now, data=body)
+    )
 
 
 @router.put("/customers/external/{source}/{external_id}", response_model=CustomerOut)
 def upsert_customer(
-    source: Source, external_id: ExternalId, body: CustomerUpsert, principal: Writer, db: DB,
-    now: Now, response: Response,
+    source: Source,
+    external_id: ExternalId,
+    body: CustomerUpsert,
+    principal: Writer,
+    db: DB,
+    now: Now,
+    response: Response,
 ) -> CustomerOut:
     """Create (201) or update (200) the customer known as `external_id` in `source`."""
     customer, created = commerce.upsert_customer(
@@ -59,13 +66,19 @@ def upsert_customer(
 
 @router.get("/customers", response_model=CustomerPage)
 def list_customers(
-    _: Reader, db: DB, q: Annotated[str | None, Query(max_length=200)] = None,
-    country: CountryCode | None = None, limit: Limit = 50, cursor: Cursor = None,
+    _: Reader,
+    db: DB,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    country: CountryCode | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> CustomerPage:
     rows, next_cursor = commerce_queries.list_customers(
         db, q=q or None, country=country, limit=limit, cursor=cursor
     )
-    return CustomerPage(items=[CustomerOut.model_validate(c) for c in rows], next_cursor=next_cursor)
+    return CustomerPage(
+        items=[CustomerOut.model_validate(c) for c in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
@@ -75,8 +88,13 @@ def get_customer(customer_id: RowId, _: Reader, db: DB) -> CustomerOut:
 
 @router.put("/orders/external/{source}/{external_id}", response_model=OrderOut)
 def upsert_order(
-    source: Source, external_id: ExternalId, body: OrderUpsert, principal: Writer, db: DB,
-    now: Now, response: Response,
+    source: Source,
+    external_id: ExternalId,
+    body: OrderUpsert,
+    principal: Writer,
+    db: DB,
+    now: Now,
+    response: Response,
 ) -> OrderOut:
     """Create (201) or update (200) an order with its lines, shipments, refunds and returns."""
     order, created = commerce.upsert_order(
@@ -88,15 +106,27 @@ def upsert_order(
 
 @router.get("/orders", response_model=OrderPage)
 def list_orders(
-    _: Reader, db: DB, customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    brand: Annotated[str | None, Query(max_length=40)] = None, country: CountryCode | None = None,
+    _: Reader,
+    db: DB,
+    customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    brand: Annotated[str | None, Query(max_length=40)] = None,
+    country: CountryCode | None = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
     batch: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None, limit: Limit = 50, cursor: Cursor = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> OrderPage:
     rows, next_cursor = commerce_queries.list_orders(
-        db, customer_id=customer_id, brand=brand, country=country, sku=sku, batch=batch,
-        q=q or None, limit=limit, cursor=cursor,
+        db,
+        customer_id=customer_id,
+        brand=brand,
+        country=country,
+        sku=sku,
+        batch=batch,
+        q=q or None,
+        limit=limit,
+        cursor=cursor,
     )
     return OrderPage(items=[OrderOut.model_validate(o) for o in rows], next_cursor=next_cursor)
 

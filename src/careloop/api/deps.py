@@ -75,7 +75,11 @@ async def idempotency_key(
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
-    who = f"token:{principal.token_id}" if principal.token_id is not None else f"user:{principal.user_id}"
+    who = (
+        f"token:{principal.token_id}"
+        if principal.token_id is not None
+        else f"user:{principal.user_id}"
+    )
     return IdempotencyKey(principal=who, key=key, request_hash=digest)
 
 

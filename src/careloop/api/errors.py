@@ -58,7 +58,9 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _validation_details(exc)
         if any(d["type"] == "json_invalid" for d in details):
-            return error_response(400, "malformed_json", "the request body is not valid JSON", details)
+            return error_response(
+                400, "malformed_json", "the request body is not valid JSON", details
+            )
         return error_response(422, "validation_error", "the request is not valid", details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -73,4 +75,6 @@ def install(app: FastAPI) -> None:
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/api/", "/hooks/")) or "text/html" not in request.headers.get("accept", "")
+    return path.startswith(("/api/", "/hooks/")) or "text/html" not in request.headers.get(
+        "accept", ""
+    )

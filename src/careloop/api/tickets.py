@@ -16,6 +16,8 @@ from careloop.tickets.schemas import (
     BatchCreate,
     BatchItemResult,
     BatchResult,
+    CountryCode,
+    LanguageCode,
     MessageOut,
     NoteCreate,
     ReplyCreate,
@@ -25,7 +27,6 @@ from careloop.tickets.schemas import (
     TicketPage,
     TicketUpdate,
 )
-from careloop.tickets.schemas import CountryCode, LanguageCode
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -62,11 +63,14 @@ def create_batch(
     out = []
     for index, ticket, exc in results:
         if ticket is not None:
-            out.append(BatchItemResult(index=index, status=201, ticket=TicketOut.model_validate(ticket)))
+            out.append(
+                BatchItemResult(index=index, status=201, ticket=TicketOut.model_validate(ticket))
+            )
         elif isinstance(exc, DomainError):
             out.append(
                 BatchItemResult(
-                    index=index, status=exc.status,
+                    index=index,
+                    status=exc.status,
                     error={"code": exc.code, "message": exc.message, "details": exc.details},
                 )
             )
@@ -77,8 +81,13 @@ def create_batch(
             ]
             out.append(
                 BatchItemResult(
-                    index=index, status=422,
-                    error={"code": "validation_error", "message": "invalid ticket", "details": details},
+                    index=index,
+                    status=422,
+                    error={
+                        "code": "validation_error",
+                        "message": "invalid ticket",
+                        "details": details,
+                    },
                 )
             )
     created = sum(1 for r in out if r.status == 201)
@@ -114,10 +123,21 @@ def list_tickets(
 
             raise Invalid(f"{name} needs a time zone offset (e.g. Z)", {"param": name})
     f = queries.TicketFilter(
-        status=status or (), assignee_id=assignee_id, unassigned=unassigned, brand=brand,
-        category=category, channel=channel, priority=priority, country=country, language=language,
-        tag=normalise_tag(tag) if tag else None, customer_id=customer_id, order_id=order_id,
-        created_from=created_from, created_to=created_to, q=q or None,
+        status=status or (),
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        brand=brand,
+        category=category,
+        channel=channel,
+        priority=priority,
+        country=country,
+        language=language,
+        tag=normalise_tag(tag) if tag else None,
+        customer_id=customer_id,
+        order_id=order_id,
+        created_from=created_from,
+        created_to=created_to,
+        q=q or None,
     )
     rows, next_cursor = queries.list_tickets(db, f, limit=limit, cursor=cursor)
     return TicketPage(items=[TicketOut.model_validate(t) for t in rows], next_cursor=next_cursor)
@@ -129,9 +149,13 @@ def get_ticket(ticket_id: TicketId, _: Reader, db: DB) -> TicketOut:
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut)
-def update_ticket(ticket_id: TicketId, body: TicketUpdate, principal: Worker, db: DB, now: Now) -> TicketOut:
+def update_ticket(
+    ticket_id: TicketId, body: TicketUpdate, principal: Worker, db: DB, now: Now
+) -> TicketOut:
     """Change only the fields sent; a status change must follow the ticket's life cycle."""
-    ticket = actions.update_ticket(db, actor=principal.actor, now=now, ticket_id=ticket_id, data=body)
+    ticket = actions.update_ticket(
+        db, actor=principal.actor, now=now, ticket_id=ticket_id, data=body
+    )
     return TicketOut.model_validate(ticket)
 
 
@@ -141,7 +165,9 @@ def list_messages(ticket_id: TicketId, _: Reader, db: DB) -> list[MessageOut]:
 
 
 @router.post("/{ticket_id}/replies", status_code=201, response_model=MessageOut)
-def reply(ticket_id: TicketId, body: ReplyCreate, principal: Worker, db: DB, now: Now) -> MessageOut:
+def reply(
+    ticket_id: TicketId, body: ReplyCreate, principal: Worker, db: DB, now: Now
+) -> MessageOut:
     """A public reply to the customer; the first one is the ticket's first response."""
     message = actions.add_reply(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body, status=body.status
@@ -152,12 +178,16 @@ def reply(ticket_id: TicketId, body: ReplyCreate, principal: Worker, db: DB, now
 @router.post("/{ticket_id}/notes", status_code=201, response_model=MessageOut)
 def note(ticket_id: TicketId, body: NoteCreate, principal: Worker, db: DB, now: Now) -> MessageOut:
     """An internal note, visible to the team only."""
-    message = actions.add_note(db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body)
+    message = actions.add_note(
+        db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body
+    )
     return MessageOut.model_validate(message)
 
 
 @router.post("/{ticket_id}/tags", response_model=TicketOut)
-def add_tags(ticket_id: TicketId, body: TagsChange, principal: Worker, db: DB, now: Now) -> TicketOut:
+def add_tags(
+    ticket_id: TicketId, body: TagsChange, principal: Worker, db: DB, now: Now
+) -> TicketOut:
     ticket = actions.change_tags(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, add=body.tags, remove=[]
     )
@@ -165,10 +195,20 @@ def add_tags(ticket_id: TicketId, body: TagsChange, principal: Worker, db: DB, n
 
 
 @router.delete("/{ticket_id}/tags/{tag}", response_model=TicketOut)
-def remove_tag(ticket_id: TicketId, tag: Annotated[str, Path(max_length=50)], principal: Worker, db: DB, now: Now) -> TicketOut:
+def remove_tag(
+    ticket_id: TicketId,
+    tag: Annotated[str, Path(max_length=50)],
+    principal: Worker,
+    db: DB,
+    now: Now,
+) -> TicketOut:
     normal = normalise_tag(tag)
     ticket = actions.change_tags(
-        db, actor=principal.actor, now=now, ticket_id=ticket_id, add=[],
+        db,
+        actor=principal.actor,
+        now=now,
+        ticket_id=ticket_id,
+        add=[],
         remove=[normal] if normal else [],
     )
     return TicketOut.model_validate(ticket)

@@ -55,8 +55,10 @@ def record(
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
-        changes={k: {"before": json_safe(b), "after": json_safe(a)} for k, (b, a) in (changes or {}).items()},
+        changes={
+            k: {"before": json_safe(b), "after": json_safe(a)}
+            for k, (b, a) in (changes or {}).items()
+        },
     )
     session.add(entry)
     return entry
-

@@ -40,7 +40,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """Owns the engine and hands out sessions: `write()` for one transaction, `read()` for queries."""
+    """Owns the engine and hands out sessions: `write()` (one transaction) and `read()`."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
@@ -49,7 +49,9 @@ class Database:
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
             if ":memory:" in self.url or self.url.endswith("sqlite://"):
-                raise ValueError("careloop needs a file for SQLite; in-memory databases are per-connection")
+                raise ValueError(
+                    "careloop needs a file for SQLite; in-memory databases are per-connection"
+                )
             kwargs["poolclass"] = NullPool if pool_size == 0 else None
             if kwargs["poolclass"] is None:
                 del kwargs["poolclass"]
@@ -58,11 +60,10 @@ class Database:
             kwargs["max_overflow"] = pool_size
             kwargs["pool_pre_ping"] = True
         self.engine = create_engine(self.url, **kwargs)
+        write_bind: Engine = self.engine
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
             write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        else:
-            write_bind = self.engine
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
 

@@ -10,7 +10,6 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from careloop.errors import Invalid
-
 from careloop.storage.base import Base, JSONDocument, UTCDateTime
 
 

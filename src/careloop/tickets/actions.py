@@ -66,7 +66,11 @@ def create_ticket_in(
     if order is not None:
         customer_id = customer_id or order.customer_id
         brand_id = brand_id or order.brand_id
-    country = data.country or (order.country if order else None) or (customer.country if customer else None)
+    country = (
+        data.country
+        or (order.country if order else None)
+        or (customer.country if customer else None)
+    )
     language = data.language or (customer.language if customer else None)
     ticket = Ticket(
         subject=data.subject,
@@ -99,19 +103,34 @@ def create_ticket_in(
             kind=MessageKind.CUSTOMER,
             body=data.body,
             author_customer_id=customer_id,
-            author_label=(customer.name or customer.email or "customer") if customer else "customer",
+            author_label=(customer.name or customer.email or "customer")
+            if customer
+            else "customer",
             created_at=now,
         )
     )
     audit.record(
-        s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id, action="created",
+        s,
+        at=now,
+        actor=actor,
+        entity_type="ticket",
+        entity_id=ticket.id,
+        action="created",
         changes={
             k: (None, v)
             for k, v in {
-                "status": ticket.status, "channel": ticket.channel, "category": ticket.category,
-                "priority": ticket.priority, "language": ticket.language, "country": ticket.country,
-                "brand_id": brand_id, "customer_id": customer_id, "order_id": ticket.order_id,
-                "assignee_id": ticket.assignee_id, "tags": data.tags, "source": source,
+                "status": ticket.status,
+                "channel": ticket.channel,
+                "category": ticket.category,
+                "priority": ticket.priority,
+                "language": ticket.language,
+                "country": ticket.country,
+                "brand_id": brand_id,
+                "customer_id": customer_id,
+                "order_id": ticket.order_id,
+                "assignee_id": ticket.assignee_id,
+                "tags": data.tags,
+                "source": source,
             }.items()
             if v not in (None, [])
         },
@@ -144,7 +163,9 @@ def _line_for(s: Session, data: TicketCreate, order: Order | None) -> LineItem |
         return None
     line = s.get(LineItem, data.line_item_id)
     if line is None or (order is not None and line.order_id != order.id):
-        raise Invalid(f"unknown line item {data.line_item_id} on this order", {"field": "line_item_id"})
+        raise Invalid(
+            f"unknown line item {data.line_item_id} on this order", {"field": "line_item_id"}
+        )
     return line
 
 
@@ -245,7 +266,12 @@ def _error_summary(exc: DomainError | ValidationError | None) -> dict[str, Any] 
     if exc is None:
         return None
     if isinstance(exc, ValidationError):
-        return {"status": 422, "code": "validation_error", "message": "invalid ticket", "details": None}
+        return {
+            "status": 422,
+            "code": "validation_error",
+            "message": "invalid ticket",
+            "details": None,
+        }
     return {"status": exc.status, "code": exc.code, "message": exc.message, "details": exc.details}
 
 
@@ -275,7 +301,11 @@ def update_ticket(
             if data.assignee_id is not None:
                 _check_assignee(s, data.assignee_id)
             put("assignee_id", data.assignee_id)
-            if data.assignee_id is not None and ticket.status == Status.NEW and "status" not in sent:
+            if (
+                data.assignee_id is not None
+                and ticket.status == Status.NEW
+                and "status" not in sent
+            ):
                 _move(ticket, Status.OPEN, now, changes)
         if "status" in sent and data.status is not None:
             _move(ticket, data.status, now, changes)
@@ -291,14 +321,21 @@ def update_ticket(
         if changes:
             ticket.updated_at = now
             audit.record(
-                s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id,
-                action="updated", changes=changes,
+                s,
+                at=now,
+                actor=actor,
+                entity_type="ticket",
+                entity_id=ticket.id,
+                action="updated",
+                changes=changes,
             )
         s.flush()
         return ticket
 
 
-def _move(ticket: Ticket, target: Status, now: datetime, changes: dict[str, tuple[Any, Any]]) -> None:
+def _move(
+    ticket: Ticket, target: Status, now: datetime, changes: dict[str, tuple[Any, Any]]
+) -> None:
     current = ticket.status
     if current == target:
         return
@@ -334,15 +371,24 @@ def add_reply(
             ticket.first_response_at = now
             changes["first_response_at"] = (None, now)
         message = Message(
-            ticket_id=ticket.id, kind=MessageKind.REPLY, body=body,
-            author_user_id=actor.user_id, author_label=actor.label, created_at=now,
+            ticket_id=ticket.id,
+            kind=MessageKind.REPLY,
+            body=body,
+            author_user_id=actor.user_id,
+            author_label=actor.label,
+            created_at=now,
         )
         s.add(message)
         ticket.updated_at = now
         s.flush()
         changes["message_id"] = (None, message.id)
         audit.record(
-            s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id, action="replied",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="ticket",
+            entity_id=ticket.id,
+            action="replied",
             changes=changes,
         )
         return message
@@ -353,14 +399,23 @@ def add_note(db: Database, *, actor: Actor, now: datetime, ticket_id: int, body:
     with db.write() as s:
         ticket = ticket_in(s, ticket_id, for_update=True)
         message = Message(
-            ticket_id=ticket.id, kind=MessageKind.NOTE, body=body,
-            author_user_id=actor.user_id, author_label=actor.label, created_at=now,
+            ticket_id=ticket.id,
+            kind=MessageKind.NOTE,
+            body=body,
+            author_user_id=actor.user_id,
+            author_label=actor.label,
+            created_at=now,
         )
         s.add(message)
         ticket.updated_at = now
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id, action="noted",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="ticket",
+            entity_id=ticket.id,
+            action="noted",
             changes={"message_id": (None, message.id)},
         )
         return message
@@ -374,16 +429,25 @@ def add_customer_message_in(
     if ticket.status in (Status.SOLVED, Status.PENDING):
         _move(ticket, Status.OPEN, now, changes)
     message = Message(
-        ticket_id=ticket.id, kind=MessageKind.CUSTOMER, body=body,
-        author_customer_id=ticket.customer_id, author_label=author_label, created_at=now,
+        ticket_id=ticket.id,
+        kind=MessageKind.CUSTOMER,
+        body=body,
+        author_customer_id=ticket.customer_id,
+        author_label=author_label,
+        created_at=now,
     )
     s.add(message)
     ticket.updated_at = now
     s.flush()
     changes["message_id"] = (None, message.id)
     audit.record(
-        s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id,
-        action="customer_wrote", changes=changes,
+        s,
+        at=now,
+        actor=actor,
+        entity_type="ticket",
+        entity_id=ticket.id,
+        action="customer_wrote",
+        changes=changes,
     )
     return message
 
@@ -401,8 +465,13 @@ def change_tags(
             _set_tags(ticket, after)
             ticket.updated_at = now
             audit.record(
-                s, at=now, actor=actor, entity_type="ticket", entity_id=ticket.id,
-                action="tagged", changes={"tags": (before, after)},
+                s,
+                at=now,
+                actor=actor,
+                entity_type="ticket",
+                entity_id=ticket.id,
+                action="tagged",
+                changes={"tags": (before, after)},
             )
         s.flush()
         return ticket

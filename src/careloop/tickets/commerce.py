@@ -41,7 +41,12 @@ def create_brand(db: Database, *, actor: Actor, now: datetime, data: BrandCreate
         s.add(brand)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="brand", entity_id=brand.id, action="created",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="brand",
+            entity_id=brand.id,
+            action="created",
             changes={"code": (None, data.code), "name": (None, data.name)},
         )
         return brand
@@ -61,7 +66,12 @@ def create_shop(
         s.add(shop)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="shop", entity_id=shop.id, action="created",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="shop",
+            entity_id=shop.id,
+            action="created",
             changes={"domain": (None, domain), "brand": (None, brand.code)},
         )
         return shop
@@ -112,16 +122,26 @@ def resolve_customer_in(s: Session, *, actor: Actor, now: datetime, ref: Custome
         s.add(customer)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="customer", entity_id=customer.id,
-            action="created", changes={k: (None, v) for k, v in values.items()},
+            s,
+            at=now,
+            actor=actor,
+            entity_type="customer",
+            entity_id=customer.id,
+            action="created",
+            changes={k: (None, v) for k, v in values.items()},
         )
     else:
         changes = _apply(customer, values)
         if changes:
             customer.updated_at = now
             audit.record(
-                s, at=now, actor=actor, entity_type="customer", entity_id=customer.id,
-                action="updated", changes=changes,
+                s,
+                at=now,
+                actor=actor,
+                entity_type="customer",
+                entity_id=customer.id,
+                action="updated",
+                changes=changes,
             )
     if ref.source is not None and ref.external_id is not None:
         known = {(x.source, x.external_id) for x in customer.external_ids}
@@ -139,7 +159,13 @@ def resolve_customer_in(s: Session, *, actor: Actor, now: datetime, ref: Custome
 
 
 def upsert_customer(
-    db: Database, *, actor: Actor, now: datetime, source: str, external_id: str, data: CustomerUpsert
+    db: Database,
+    *,
+    actor: Actor,
+    now: datetime,
+    source: str,
+    external_id: str,
+    data: CustomerUpsert,
 ) -> tuple[Customer, bool]:
     """Create or update the customer known as `external_id` in `source`; True when created."""
     with db.write() as s:
@@ -148,15 +174,22 @@ def upsert_customer(
             .where(CustomerExternalId.source == source)
             .where(CustomerExternalId.external_id == external_id)
         )
-        ref = CustomerRef(source=source, external_id=external_id, **data.model_dump(exclude_unset=True))
+        ref = CustomerRef(
+            source=source, external_id=external_id, **data.model_dump(exclude_unset=True)
+        )
         if existed is not None:
             customer = s.get_one(Customer, existed)
             changes = _apply(customer, data.model_dump(exclude_unset=True))
             if changes:
                 customer.updated_at = now
                 audit.record(
-                    s, at=now, actor=actor, entity_type="customer", entity_id=customer.id,
-                    action="updated", changes=changes,
+                    s,
+                    at=now,
+                    actor=actor,
+                    entity_type="customer",
+                    entity_id=customer.id,
+                    action="updated",
+                    changes=changes,
                 )
             return customer, False
         # A new external id never merges into a customer by e-mail: ids in one source are exact.
@@ -165,7 +198,12 @@ def upsert_customer(
         s.add(customer)
         s.flush()
         audit.record(
-            s, at=now, actor=actor, entity_type="customer", entity_id=customer.id, action="created",
+            s,
+            at=now,
+            actor=actor,
+            entity_type="customer",
+            entity_id=customer.id,
+            action="created",
             changes={k: (None, v) for k, v in ref.model_dump(exclude_none=True).items()},
         )
         return customer, True
@@ -208,8 +246,13 @@ def upsert_order_in(
     s.flush()
     if created or changes:
         audit.record(
-            s, at=now, actor=actor, entity_type="order", entity_id=order.id,
-            action="created" if created else "updated", changes=changes,
+            s,
+            at=now,
+            actor=actor,
+            entity_type="order",
+            entity_id=order.id,
+            action="created" if created else "updated",
+            changes=changes,
         )
     return order, created
 
@@ -259,8 +302,11 @@ def _merge_children(
             continue
         order.refunds.append(
             Refund(
-                external_id=ref.external_id, reason=ref.reason, amount=ref.amount,
-                currency=ref.currency or data.currency, created_at=ref.created_at,
+                external_id=ref.external_id,
+                reason=ref.reason,
+                amount=ref.amount,
+                currency=ref.currency or data.currency,
+                created_at=ref.created_at,
             )
         )
         changes[f"refund:{ref.external_id or len(order.refunds)}"] = (None, str(ref.amount))
@@ -281,8 +327,12 @@ def _merge_children(
                 )
             line_id = line.id
         values = {
-            "external_id": ret.external_id, "quantity": ret.quantity, "reason": ret.reason,
-            "note": ret.note, "status": ret.status, "created_at": ret.created_at,
+            "external_id": ret.external_id,
+            "quantity": ret.quantity,
+            "reason": ret.reason,
+            "note": ret.note,
+            "status": ret.status,
+            "created_at": ret.created_at,
         }
         if existing is None:
             order.returns.append(Return(line_item_id=line_id, **values))
@@ -296,7 +346,9 @@ def upsert_order(
     db: Database, *, actor: Actor, now: datetime, source: str, external_id: str, data: OrderUpsert
 ) -> tuple[Order, bool]:
     with db.write() as s:
-        return upsert_order_in(s, actor=actor, now=now, source=source, external_id=external_id, data=data)
+        return upsert_order_in(
+            s, actor=actor, now=now, source=source, external_id=external_id, data=data
+        )
 
 
 def customer_or_404(s: Session, customer_id: int) -> Customer:

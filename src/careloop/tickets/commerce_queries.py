@@ -26,7 +26,11 @@ def _check_limit(limit: int) -> None:
 
 
 def list_customers(
-    db: Database, *, q: str | None = None, country: str | None = None, limit: int = 50,
+    db: Database,
+    *,
+    q: str | None = None,
+    country: str | None = None,
+    limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[Customer], str | None]:
     _check_limit(limit)
@@ -54,16 +58,25 @@ def get_customer(db: Database, customer_id: int) -> Customer:
 
 
 def list_orders(
-    db: Database, *, customer_id: int | None = None, brand: str | None = None,
-    country: str | None = None, sku: str | None = None, batch: str | None = None,
-    q: str | None = None, limit: int = 50, cursor: str | None = None,
+    db: Database,
+    *,
+    customer_id: int | None = None,
+    brand: str | None = None,
+    country: str | None = None,
+    sku: str | None = None,
+    batch: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
     _check_limit(limit)
     stmt = select(Order)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if brand:
-        stmt = stmt.where(Order.brand_id == select(Brand.id).where(Brand.code == brand).scalar_subquery())
+        stmt = stmt.where(
+            Order.brand_id == select(Brand.id).where(Brand.code == brand).scalar_subquery()
+        )
     if country:
         stmt = stmt.where(Order.country == country)
     if sku or batch:

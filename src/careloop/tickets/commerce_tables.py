@@ -1,4 +1,4 @@
-"""Mapped tables of what complaints are about: brands, shops, customers, orders and what followed."""
+"""Mapped tables of what complaints are about: brands, shops, customers, orders, what followed."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ class CustomerExternalId(Base):
     __table_args__ = (UniqueConstraint("source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     source: Mapped[str] = mapped_column(String(60))
     external_id: Mapped[str] = mapped_column(String(100))
 

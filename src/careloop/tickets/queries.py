@@ -7,6 +7,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -59,7 +60,7 @@ def decode_cursor(cursor: str) -> int:
         raise Invalid("the cursor is not one this API gave out", {"param": "cursor"}) from None
 
 
-def _filtered(stmt: Select[tuple[Ticket]], f: TicketFilter) -> Select[tuple[Ticket]]:
+def _filtered(stmt: Select[Any], f: TicketFilter) -> Select[Any]:
     if f.status:
         stmt = stmt.where(Ticket.status.in_(list(f.status)))
     if f.unassigned:
@@ -67,7 +68,9 @@ def _filtered(stmt: Select[tuple[Ticket]], f: TicketFilter) -> Select[tuple[Tick
     elif f.assignee_id is not None:
         stmt = stmt.where(Ticket.assignee_id == f.assignee_id)
     if f.brand is not None:
-        stmt = stmt.where(Ticket.brand_id == select(Brand.id).where(Brand.code == f.brand).scalar_subquery())
+        stmt = stmt.where(
+            Ticket.brand_id == select(Brand.id).where(Brand.code == f.brand).scalar_subquery()
+        )
     for column, value in (
         (Ticket.category, f.category),
         (Ticket.channel, f.channel),
@@ -106,7 +109,7 @@ def list_tickets(
         stmt = stmt.where(Ticket.id < decode_cursor(cursor))
     stmt = stmt.order_by(Ticket.id.desc()).limit(limit + 1)
     with db.read() as s:
-        rows = list(s.scalars(stmt).all())
+        rows: list[Ticket] = list(s.scalars(stmt).all())
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].id) if more and rows else None
@@ -162,7 +165,9 @@ def ticket_context(db: Database, ticket_id: int) -> TicketContext:
 
 
 def list_messages_in(s: Session, ticket_id: int) -> list[Message]:
-    return list(s.scalars(select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id)))
+    return list(
+        s.scalars(select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id))
+    )
 
 
 def list_messages(db: Database, ticket_id: int) -> list[Message]:

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from careloop import validation
-from careloop.tickets.model import Category, Channel, MessageKind, Priority, Status, custom_field_problems
+from careloop.tickets.model import (
+    Category,
+    Channel,
+    MessageKind,
+    Priority,
+    Status,
+    custom_field_problems,
+)
 
 
 def reject_nul(value: Any) -> None:
@@ -50,7 +57,8 @@ def _check(pred: Any, what: str, normalise: Any) -> Any:
 
 
 CountryCode = Annotated[
-    str, AfterValidator(_check(validation.is_country, "an ISO 3166-1 alpha-2 country code", str.upper))
+    str,
+    AfterValidator(_check(validation.is_country, "an ISO 3166-1 alpha-2 country code", str.upper)),
 ]
 LanguageCode = Annotated[
     str, AfterValidator(_check(validation.is_language, "an ISO 639-1 language code", str.lower))
@@ -60,7 +68,9 @@ CurrencyCode = Annotated[
 ]
 TimeZone = Annotated[str, AfterValidator(_check(validation.is_timezone, "an IANA time zone", str))]
 Email = Annotated[
-    str, Field(max_length=254), AfterValidator(_check(lambda v: _valid_email(v), "an e-mail address", str))
+    str,
+    Field(max_length=254),
+    AfterValidator(_check(lambda v: _valid_email(v), "an e-mail address", str)),
 ]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Code = Annotated[str, Field(min_length=1, max_length=64)]

@@ -14,7 +14,9 @@ from careloop.tickets.model import Category, Channel, MessageKind, Priority, Sta
 
 
 def str_enum(cls: type[Any], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Ticket(Base):
@@ -68,7 +70,9 @@ class TicketTag(Base):
     __tablename__ = "ticket_tags"
     __table_args__ = (Index("ix_ticket_tags_tag_ticket", "tag", "ticket_id"),)
 
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
     tag: Mapped[str] = mapped_column(String(50), primary_key=True)
 
 
