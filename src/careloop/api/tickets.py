@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Idempotency, Now, require
-from careloop.errors import DomainError
 from careloop.tickets import actions, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
 from careloop.tickets.schemas import (
@@ -66,30 +65,9 @@ def create_batch(
             out.append(
                 BatchItemResult(index=index, status=201, ticket=TicketOut.model_validate(ticket))
             )
-        elif isinstance(exc, DomainError):
-            out.append(
-                BatchItemResult(
-                    index=index,
-                    status=exc.status,
-                    error={"code": exc.code, "message": exc.message, "details": exc.details},
-                )
-            )
         elif exc is not None:
-            details = [
-                {"loc": [str(p) for p in e["loc"]], "message": e["msg"], "type": e["type"]}
-                for e in exc.errors()
-            ]
-            out.append(
-                BatchItemResult(
-                    index=index,
-                    status=422,
-                    error={
-                        "code": "validation_error",
-                        "message": "invalid ticket",
-                        "details": details,
-                    },
-                )
-            )
+            error = {"code": exc.code, "message": exc.message, "details": exc.details}
+            out.append(BatchItemResult(index=index, status=exc.status, error=error))
     created = sum(1 for r in out if r.status == 201)
     return BatchResult(results=out, created=created, failed=len(out) - created)
 

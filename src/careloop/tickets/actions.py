@@ -216,7 +216,7 @@ def create_ticket(
     return _idempotent(db, idempotency, now, work, replay)
 
 
-BatchItem = tuple[int, Ticket | None, DomainError | ValidationError | None]
+BatchItem = tuple[int, Ticket | None, DomainError | None]
 
 
 def create_tickets_batch(
@@ -238,7 +238,9 @@ def create_tickets_batch(
                 with s.begin_nested():
                     ticket = create_ticket_in(s, actor=actor, now=now, data=data, source=source)
                 results.append((index, ticket, None))
-            except (ValidationError, DomainError) as exc:
+            except ValidationError as exc:
+                results.append((index, None, Invalid("invalid ticket", validation_details(exc))))
+            except DomainError as exc:
                 results.append((index, None, exc))
         outcome = {
             "results": [
@@ -262,16 +264,17 @@ def create_tickets_batch(
     return _idempotent(db, idempotency, now, work, replay)
 
 
-def _error_summary(exc: DomainError | ValidationError | None) -> dict[str, Any] | None:
+def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic's errors in the API's shape: where, what, which kind."""
+    return [
+        {"loc": [str(p) for p in e["loc"]], "message": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+
+
+def _error_summary(exc: DomainError | None) -> dict[str, Any] | None:
     if exc is None:
         return None
-    if isinstance(exc, ValidationError):
-        return {
-            "status": 422,
-            "code": "validation_error",
-            "message": "invalid ticket",
-            "details": None,
-        }
     return {"status": exc.status, "code": exc.code, "message": exc.message, "details": exc.details}
 
 
