@@ -1,0 +1,94 @@
+"""Who may do what through the API: the role matrix, tokens and their life."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from careloop.accounts.model import Role
+from careloop.cli import app as cli
+from tests.factories import ticket_payload
+
+ALL = set(Role)
+WRITERS = {Role.ADMIN, Role.SUPERVISOR, Role.AGENT}
+
+# (method, path builder, body, roles that may)
+MATRIX = [
+    ("GET", "/api/v1/tickets", None, ALL),
+    ("POST", "/api/v1/tickets", ticket_payload(), WRITERS | {Role.INTEGRATOR}),
+    ("PATCH", "/api/v1/tickets/{tid}", {"priority": "high"}, WRITERS),
+    ("POST", "/api/v1/tickets/{tid}/replies", {"body": "hi"}, WRITERS),
+    ("POST", "/api/v1/tickets/{tid}/notes", {"body": "hi"}, WRITERS),
+    ("POST", "/api/v1/tickets/{tid}/tags", {"tags": ["x"]}, WRITERS),
+    ("GET", "/api/v1/customers", None, ALL),
+    ("PUT", "/api/v1/customers/external/crm/c-9", {"email": "z@example.com"}, {Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR}),
+    ("GET", "/api/v1/orders", None, ALL),
+    ("POST", "/api/v1/brands", {"code": "b{n}", "name": "B"}, {Role.ADMIN}),
+    ("GET", "/api/v1/users", None, {Role.ADMIN}),
+    ("GET", "/api/v1/tokens", None, {Role.ADMIN}),
+    ("POST", "/api/v1/tokens", {"name": "t", "role": "viewer"}, {Role.ADMIN}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_role_matrix(client, auth, method, path, body, allowed):
+    admin = auth(Role.ADMIN)
+    tid = client.post("/api/v1/tickets", json=ticket_payload(), headers=admin).json()["id"]
+    for n, role in enumerate(Role):
+        url = path.format(tid=tid)
+        payload = {k: (v.format(n=n) if isinstance(v, str) else v) for k, v in body.items()} if isinstance(body, dict) else body
+        r = client.request(method, url, json=payload, headers=auth(role))
+        if role in allowed:
+            assert r.status_code < 300, (role, r.status_code, r.text)
+        else:
+            assert r.status_code == 403, (role, r.status_code, r.text)
+            assert r.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer", "Bearer nope", "Basic dXNlcjpwYXNz", "bearer clt_wrong"],
+)
+def test_no_or_wrong_token_is_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    r = client.get("/api/v1/tickets", headers=headers)
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthenticated"
+    assert r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_revoked_token_is_401(client, auth, make_token):
+    admin = auth(Role.ADMIN)
+    issued = client.post("/api/v1/tokens", json={"name": "shop sync", "role": "integrator"}, headers=admin).json()
+    token = issued["token"]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] == "integrator"
+    listed = client.get("/api/v1/tokens", headers=admin).json()
+    assert "token" not in listed[0] and token.startswith(listed[0]["prefix"])
+    assert client.delete(f"/api/v1/tokens/{issued['id']}", headers=admin).status_code == 204
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_tokens_are_stored_hashed(client, auth, db):
+    from sqlalchemy import select
+
+    from careloop.accounts.tables import ApiToken
+
+    token = client.post("/api/v1/tokens", json={"name": "x", "role": "viewer"}, headers=auth(Role.ADMIN)).json()["token"]
+    with db.read() as s:
+        stored = list(s.scalars(select(ApiToken.token_hash)))
+    assert token not in stored
+    assert all(len(h) == 64 for h in stored)
+
+
+def test_cli_token_create_prints_a_working_token(client, database_url):
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "integrator", "--name", "erp", "--database-url", database_url])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    r = client.post("/api/v1/tickets", json=ticket_payload(), headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201
+
+
+def test_cli_token_create_refuses_unknown_role(database_url):
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "root", "--name", "x", "--database-url", database_url])
+    assert result.exit_code != 0
+    assert "unknown role" in result.output
