@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -40,3 +41,15 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's validation errors in the API's shape: where, what, which kind."""
+    return [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "message": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors
+    ]

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from careloop.errors import DomainError
+from careloop.errors import DomainError, field_errors
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -36,19 +36,6 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     )
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
-    out = []
-    for err in exc.errors():
-        out.append(
-            {
-                "loc": [str(p) for p in err.get("loc", ())],
-                "message": str(err.get("msg", "")),
-                "type": str(err.get("type", "")),
-            }
-        )
-    return out
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -56,7 +43,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _validation_details(exc)
+        details = field_errors(exc.errors())
         if any(d["type"] == "json_invalid" for d in details):
             return error_response(
                 400, "malformed_json", "the request body is not valid JSON", details

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from careloop.accounts.model import Role
 from careloop.accounts.tables import User
-from careloop.errors import Conflict, DomainError, Invalid, NotFound
+from careloop.errors import Conflict, DomainError, Invalid, NotFound, field_errors
 from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
@@ -239,7 +239,7 @@ def create_tickets_batch(
                     ticket = create_ticket_in(s, actor=actor, now=now, data=data, source=source)
                 results.append((index, ticket, None))
             except ValidationError as exc:
-                results.append((index, None, Invalid("invalid ticket", validation_details(exc))))
+                results.append((index, None, Invalid("invalid ticket", field_errors(exc.errors()))))
             except DomainError as exc:
                 results.append((index, None, exc))
         outcome = {
@@ -262,14 +262,6 @@ def create_tickets_batch(
         return replayed
 
     return _idempotent(db, idempotency, now, work, replay)
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    """Pydantic's errors in the API's shape: where, what, which kind."""
-    return [
-        {"loc": [str(p) for p in e["loc"]], "message": e["msg"], "type": e["type"]}
-        for e in exc.errors()
-    ]
 
 
 def _error_summary(exc: DomainError | None) -> dict[str, Any] | None:

@@ -150,14 +150,7 @@ def ticket_context(db: Database, ticket_id: int) -> TicketContext:
             customer=s.get(Customer, ticket.customer_id) if ticket.customer_id else None,
             order=s.get(Order, ticket.order_id) if ticket.order_id else None,
             brand=s.get(Brand, ticket.brand_id) if ticket.brand_id else None,
-            audit=list(
-                s.scalars(
-                    select(AuditEntry)
-                    .where(AuditEntry.entity_type == "ticket")
-                    .where(AuditEntry.entity_id == ticket_id)
-                    .order_by(AuditEntry.id)
-                )
-            ),
+            audit=_audit_in(s, ticket_id),
             assignee_name=s.scalar(select(User.name).where(User.id == ticket.assignee_id))
             if ticket.assignee_id
             else None,
@@ -179,14 +172,18 @@ def list_messages(db: Database, ticket_id: int) -> list[Message]:
 def ticket_audit(db: Database, ticket_id: int) -> list[AuditEntry]:
     with db.read() as s:
         ticket_in(s, ticket_id)
-        return list(
-            s.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.entity_type == "ticket")
-                .where(AuditEntry.entity_id == ticket_id)
-                .order_by(AuditEntry.id)
-            )
+        return _audit_in(s, ticket_id)
+
+
+def _audit_in(s: Session, ticket_id: int) -> list[AuditEntry]:
+    return list(
+        s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == "ticket")
+            .where(AuditEntry.entity_id == ticket_id)
+            .order_by(AuditEntry.id)
         )
+    )
 
 
 def saved_views_for(db: Database, user_id: int) -> list[SavedView]:
@@ -198,3 +195,15 @@ def saved_views_for(db: Database, user_id: int) -> list[SavedView]:
                 .order_by(SavedView.name)
             )
         )
+
+
+def customer_names(db: Database, customer_ids: Sequence[int | None]) -> dict[int, str]:
+    """Display names (name, else e-mail) of the given customers in one query, for list pages."""
+    ids = sorted({i for i in customer_ids if i is not None})
+    if not ids:
+        return {}
+    with db.read() as s:
+        rows = s.execute(
+            select(Customer.id, Customer.name, Customer.email).where(Customer.id.in_(ids))
+        ).all()
+    return {row.id: row.name or row.email or f"#{row.id}" for row in rows}
