@@ -194,6 +194,10 @@ def test_update_reply_note_and_tags(client, auth, db, clock, make_user):
     with db.read() as s:
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == tid, AuditEntry.entity_type == "ticket").order_by(AuditEntry.id)))
     assert actions == ["created", "updated", "replied", "noted", "tagged", "tagged"]
+    trail = client.get(f"/api/v1/tickets/{tid}/audit", headers=h).json()
+    assert [e["action"] for e in trail] == actions
+    assert trail[1]["changes"]["priority"] == {"before": "normal", "after": "high"}
+    assert trail[1]["changes"]["assignee_id"] == {"before": None, "after": agent.id}
 
 
 def test_life_cycle_rules(client, auth):

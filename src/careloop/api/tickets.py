@@ -12,6 +12,7 @@ from careloop.api.deps import DB, Idempotency, Now, require
 from careloop.tickets import actions, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
 from careloop.tickets.schemas import (
+    AuditEntryOut,
     BatchCreate,
     BatchItemResult,
     BatchResult,
@@ -190,3 +191,9 @@ def remove_tag(
         remove=[normal] if normal else [],
     )
     return TicketOut.model_validate(ticket)
+
+
+@router.get("/{ticket_id}/audit", response_model=list[AuditEntryOut])
+def ticket_audit(ticket_id: TicketId, _: Reader, db: DB) -> list[AuditEntryOut]:
+    """Every change of the ticket: who, when, what, before and after."""
+    return [AuditEntryOut.model_validate(e) for e in queries.ticket_audit(db, ticket_id)]

@@ -251,3 +251,14 @@ class BatchResult(BaseModel):
     results: list[BatchItemResult]
     created: int
     failed: int
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    changes: dict[str, Any]
