@@ -46,13 +46,30 @@ def order_payload(**overrides: Any) -> dict[str, Any]:
         "country": "US",
         "region": "TX",
         "placed_at": datetime(2026, 10, 20, 15, 0, tzinfo=UTC).isoformat(),
-        "customer": {"email": "amara@example.com", "name": "Amara Obi", "source": "shop", "external_id": "c-1"},
+        "customer": {
+            "email": "amara@example.com",
+            "name": "Amara Obi",
+            "source": "shop",
+            "external_id": "c-1",
+        },
         "line_items": [
-            {"external_id": "li-1", "sku": "WIG-BW-16-NAT", "batch": "B2610-02", "quantity": 1, "unit_price": "159.00"},
+            {
+                "external_id": "li-1",
+                "sku": "WIG-BW-16-NAT",
+                "batch": "B2610-02",
+                "quantity": 1,
+                "unit_price": "159.00",
+            },
             {"external_id": "li-2", "sku": "CAP-MESH-M", "quantity": 2, "unit_price": "15.00"},
         ],
         "shipments": [
-            {"carrier": "UPS", "tracking_number": "1Z999", "destination_country": "US", "destination_region": "TX", "status": "in_transit"}
+            {
+                "carrier": "UPS",
+                "tracking_number": "1Z999",
+                "destination_country": "US",
+                "destination_region": "TX",
+                "status": "in_transit",
+            }
         ],
     }
     payload.update(overrides)
@@ -61,7 +78,11 @@ def order_payload(**overrides: Any) -> dict[str, Any]:
 
 def make_order(db: Database, clock: FakeClock, external_id: str = "o-1", **overrides: Any) -> Order:
     order, _ = commerce.upsert_order(
-        db, actor=ACTOR, now=clock.now(), source="shop", external_id=external_id,
+        db,
+        actor=ACTOR,
+        now=clock.now(),
+        source="shop",
+        external_id=external_id,
         data=OrderUpsert.model_validate(order_payload(**overrides)),
     )
     return order

@@ -162,5 +162,47 @@ def user_create(
     typer.echo(f"user {user.id} created")
 
 
+shop_app = typer.Typer(help="Shops that send signed webhooks (Shopify).")
+app.add_typer(shop_app, name="shop")
+
+
+@shop_app.command("add")
+def shop_add(
+    brand: Annotated[str, typer.Option(help="code of the brand the shop sells")],
+    domain: Annotated[str, typer.Option(help="the shop's X.myshopify.com domain")],
+    secret: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="CARELOOP_SHOP_SECRET",
+            help="the secret Shopify signs webhooks with (at least 16 characters)",
+        ),
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Configure a shop whose webhooks POST /hooks/shopify takes in."""
+    from careloop.clock import SystemClock
+    from careloop.errors import DomainError
+    from careloop.storage.audit import Actor
+    from careloop.tickets.commerce import create_shop
+
+    if not domain.strip().lower().endswith(".myshopify.com"):
+        # Shopify names the shop by this domain in X-Shopify-Shop-Domain, never a custom one.
+        raise typer.BadParameter("give the shop's X.myshopify.com domain", param_hint="--domain")
+    try:
+        shop = create_shop(
+            _db(database_url),
+            actor=Actor(user_id=None, label="cli"),
+            now=SystemClock().now(),
+            brand_code=brand,
+            domain=domain,
+            secret=secret,
+        )
+    except DomainError as exc:
+        raise typer.BadParameter(exc.message) from None
+    typer.echo(f"shop {shop.id} ({shop.domain}) added; point its webhooks at /hooks/shopify")
+
+
 if __name__ == "__main__":
     app()

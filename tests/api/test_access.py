@@ -21,7 +21,12 @@ MATRIX = [
     ("POST", "/api/v1/tickets/{tid}/notes", {"body": "hi"}, WRITERS),
     ("POST", "/api/v1/tickets/{tid}/tags", {"tags": ["x"]}, WRITERS),
     ("GET", "/api/v1/customers", None, ALL),
-    ("PUT", "/api/v1/customers/external/crm/c-9", {"email": "z@example.com"}, {Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR}),
+    (
+        "PUT",
+        "/api/v1/customers/external/crm/c-9",
+        {"email": "z@example.com"},
+        {Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR},
+    ),
     ("GET", "/api/v1/orders", None, ALL),
     ("POST", "/api/v1/brands", {"code": "b{n}", "name": "B"}, {Role.ADMIN}),
     ("GET", "/api/v1/users", None, {Role.ADMIN}),
@@ -30,13 +35,19 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
 def test_role_matrix(client, auth, method, path, body, allowed):
     admin = auth(Role.ADMIN)
     tid = client.post("/api/v1/tickets", json=ticket_payload(), headers=admin).json()["id"]
     for n, role in enumerate(Role):
         url = path.format(tid=tid)
-        payload = {k: (v.format(n=n) if isinstance(v, str) else v) for k, v in body.items()} if isinstance(body, dict) else body
+        payload = (
+            {k: (v.format(n=n) if isinstance(v, str) else v) for k, v in body.items()}
+            if isinstance(body, dict)
+            else body
+        )
         r = client.request(method, url, json=payload, headers=auth(role))
         if role in allowed:
             assert r.status_code < 300, (role, r.status_code, r.text)
@@ -59,9 +70,14 @@ def test_no_or_wrong_token_is_401(client, header):
 
 def test_revoked_token_is_401(client, auth, make_token):
     admin = auth(Role.ADMIN)
-    issued = client.post("/api/v1/tokens", json={"name": "shop sync", "role": "integrator"}, headers=admin).json()
+    issued = client.post(
+        "/api/v1/tokens", json={"name": "shop sync", "role": "integrator"}, headers=admin
+    ).json()
     token = issued["token"]
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] == "integrator"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["role"]
+        == "integrator"
+    )
     listed = client.get("/api/v1/tokens", headers=admin).json()
     assert "token" not in listed[0] and token.startswith(listed[0]["prefix"])
     assert client.delete(f"/api/v1/tokens/{issued['id']}", headers=admin).status_code == 204
@@ -73,7 +89,9 @@ def test_tokens_are_stored_hashed(client, auth, db):
 
     from careloop.accounts.tables import ApiToken
 
-    token = client.post("/api/v1/tokens", json={"name": "x", "role": "viewer"}, headers=auth(Role.ADMIN)).json()["token"]
+    token = client.post(
+        "/api/v1/tokens", json={"name": "x", "role": "viewer"}, headers=auth(Role.ADMIN)
+    ).json()["token"]
     with db.read() as s:
         stored = list(s.scalars(select(ApiToken.token_hash)))
     assert token not in stored
@@ -81,14 +99,30 @@ def test_tokens_are_stored_hashed(client, auth, db):
 
 
 def test_cli_token_create_prints_a_working_token(client, database_url):
-    result = CliRunner().invoke(cli, ["token", "create", "--role", "integrator", "--name", "erp", "--database-url", database_url])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "token",
+            "create",
+            "--role",
+            "integrator",
+            "--name",
+            "erp",
+            "--database-url",
+            database_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
-    r = client.post("/api/v1/tickets", json=ticket_payload(), headers={"Authorization": f"Bearer {token}"})
+    r = client.post(
+        "/api/v1/tickets", json=ticket_payload(), headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 201
 
 
 def test_cli_token_create_refuses_unknown_role(database_url):
-    result = CliRunner().invoke(cli, ["token", "create", "--role", "root", "--name", "x", "--database-url", database_url])
+    result = CliRunner().invoke(
+        cli, ["token", "create", "--role", "root", "--name", "x", "--database-url", database_url]
+    )
     assert result.exit_code != 0
     assert "unknown role" in result.output

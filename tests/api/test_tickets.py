@@ -19,7 +19,9 @@ def count(db, table) -> int:
 
 
 def test_create_answers_201_with_status_language_and_assignee(client, auth):
-    r = client.post("/api/v1/tickets", json=ticket_payload(language="fr"), headers=auth(Role.INTEGRATOR))
+    r = client.post(
+        "/api/v1/tickets", json=ticket_payload(language="fr"), headers=auth(Role.INTEGRATOR)
+    )
     assert r.status_code == 201, r.text
     t = r.json()
     assert t["id"] > 0
@@ -37,7 +39,9 @@ def test_create_links_order_line_item_and_fills_sku_and_batch(client, auth, db, 
     line = next(li for li in order.line_items if li.sku == "WIG-BW-16-NAT")
     r = client.post(
         "/api/v1/tickets",
-        json=ticket_payload(order={"source": "shop", "external_id": "o-1"}, line_item_id=line.id, country=None),
+        json=ticket_payload(
+            order={"source": "shop", "external_id": "o-1"}, line_item_id=line.id, country=None
+        ),
         headers=auth(Role.AGENT),
     )
     assert r.status_code == 201, r.text
@@ -52,7 +56,11 @@ def test_creation_is_audited_and_opens_the_conversation(client, auth, db):
     r = client.post("/api/v1/tickets", json=ticket_payload(), headers=auth(Role.INTEGRATOR))
     tid = r.json()["id"]
     with db.read() as s:
-        entry = s.scalar(select(AuditEntry).where(AuditEntry.entity_type == "ticket", AuditEntry.entity_id == tid))
+        entry = s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity_type == "ticket", AuditEntry.entity_id == tid
+            )
+        )
         first = s.scalar(select(Message).where(Message.ticket_id == tid))
     assert entry.action == "created"
     assert entry.actor_label == "token:integrator token"
@@ -82,7 +90,10 @@ def test_idempotency_key_reused_with_other_body_is_refused(client, auth, db):
 def test_idempotency_keys_are_per_caller(client, auth, db):
     a = auth(Role.INTEGRATOR) | {"Idempotency-Key": "same"}
     b = auth(Role.INTEGRATOR) | {"Idempotency-Key": "same"}
-    ids = {client.post("/api/v1/tickets", json=ticket_payload(), headers=h).json()["id"] for h in (a, b)}
+    ids = {
+        client.post("/api/v1/tickets", json=ticket_payload(), headers=h).json()["id"]
+        for h in (a, b)
+    }
     assert len(ids) == 2
 
 
@@ -122,20 +133,31 @@ def test_list_filters_and_cursor_pagination(client, auth, clock):
         clock.advance(timedelta(minutes=1))
         client.post(
             "/api/v1/tickets",
-            json=ticket_payload(subject=f"Parcel {i} lost", category="logistics" if i % 2 else "quality",
-                                country="NG" if i < 3 else "DE", tags=["vip"] if i == 5 else []),
+            json=ticket_payload(
+                subject=f"Parcel {i} lost",
+                category="logistics" if i % 2 else "quality",
+                country="NG" if i < 3 else "DE",
+                tags=["vip"] if i == 5 else [],
+            ),
             headers=h,
         )
     page1 = client.get("/api/v1/tickets", params={"limit": 3}, headers=h).json()
     assert len(page1["items"]) == 3 and page1["next_cursor"]
-    page2 = client.get("/api/v1/tickets", params={"limit": 3, "cursor": page1["next_cursor"]}, headers=h).json()
-    page3 = client.get("/api/v1/tickets", params={"limit": 3, "cursor": page2["next_cursor"]}, headers=h).json()
+    page2 = client.get(
+        "/api/v1/tickets", params={"limit": 3, "cursor": page1["next_cursor"]}, headers=h
+    ).json()
+    page3 = client.get(
+        "/api/v1/tickets", params={"limit": 3, "cursor": page2["next_cursor"]}, headers=h
+    ).json()
     ids = [t["id"] for p in (page1, page2, page3) for t in p["items"]]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 7
     assert page3["next_cursor"] is None
 
     def ids_for(**params):
-        return {t["subject"] for t in client.get("/api/v1/tickets", params=params, headers=h).json()["items"]}
+        return {
+            t["subject"]
+            for t in client.get("/api/v1/tickets", params=params, headers=h).json()["items"]
+        }
 
     assert ids_for(category="logistics") == {"Parcel 1 lost", "Parcel 3 lost", "Parcel 5 lost"}
     assert ids_for(country="NG") == {"Parcel 0 lost", "Parcel 1 lost", "Parcel 2 lost"}
@@ -150,38 +172,62 @@ def test_list_filters_by_assignee_and_brand(client, auth, db, clock, make_user):
     agent = make_user(Role.AGENT)
     make_brand(db, clock, "luxe")
     h = auth(Role.ADMIN)
-    client.post("/api/v1/tickets", json=ticket_payload(subject="mine", assignee_id=agent.id), headers=h)
+    client.post(
+        "/api/v1/tickets", json=ticket_payload(subject="mine", assignee_id=agent.id), headers=h
+    )
     client.post("/api/v1/tickets", json=ticket_payload(subject="luxe", brand="luxe"), headers=h)
-    mine = client.get("/api/v1/tickets", params={"assignee_id": agent.id}, headers=h).json()["items"]
+    mine = client.get("/api/v1/tickets", params={"assignee_id": agent.id}, headers=h).json()[
+        "items"
+    ]
     assert [t["subject"] for t in mine] == ["mine"]
     assert mine[0]["status"] == "open"  # assigned at creation
     luxe = client.get("/api/v1/tickets", params={"brand": "luxe"}, headers=h).json()["items"]
     assert [t["subject"] for t in luxe] == ["luxe"]
-    unassigned = client.get("/api/v1/tickets", params={"unassigned": True}, headers=h).json()["items"]
+    unassigned = client.get("/api/v1/tickets", params={"unassigned": True}, headers=h).json()[
+        "items"
+    ]
     assert [t["subject"] for t in unassigned] == ["luxe"]
 
 
 def test_bad_cursor_and_limit_are_4xx(client, auth):
     h = auth(Role.ADMIN)
-    assert client.get("/api/v1/tickets", params={"cursor": "garbage!"}, headers=h).status_code == 422
+    assert (
+        client.get("/api/v1/tickets", params={"cursor": "garbage!"}, headers=h).status_code == 422
+    )
     assert client.get("/api/v1/tickets", params={"limit": 201}, headers=h).status_code == 422
-    assert client.get("/api/v1/tickets", params={"created_from": "2026-11-02T09:00:00"}, headers=h).status_code == 422
+    assert (
+        client.get(
+            "/api/v1/tickets", params={"created_from": "2026-11-02T09:00:00"}, headers=h
+        ).status_code
+        == 422
+    )
 
 
 def test_update_reply_note_and_tags(client, auth, db, clock, make_user):
     agent = make_user(Role.AGENT)
     h = auth(Role.AGENT)
     tid = client.post("/api/v1/tickets", json=ticket_payload(), headers=h).json()["id"]
-    r = client.patch(f"/api/v1/tickets/{tid}", json={"assignee_id": agent.id, "priority": "high",
-                                                    "custom_fields": {"order_value": 159.0}}, headers=h)
+    r = client.patch(
+        f"/api/v1/tickets/{tid}",
+        json={"assignee_id": agent.id, "priority": "high", "custom_fields": {"order_value": 159.0}},
+        headers=h,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "open" and r.json()["priority"] == "high"
     clock.advance(timedelta(minutes=12))
-    r = client.post(f"/api/v1/tickets/{tid}/replies", json={"body": "So sorry! A replacement is on its way.", "status": "pending"}, headers=h)
+    r = client.post(
+        f"/api/v1/tickets/{tid}/replies",
+        json={"body": "So sorry! A replacement is on its way.", "status": "pending"},
+        headers=h,
+    )
     assert r.status_code == 201 and r.json()["kind"] == "reply"
-    r = client.post(f"/api/v1/tickets/{tid}/notes", json={"body": "Batch B2610-02 again"}, headers=h)
+    r = client.post(
+        f"/api/v1/tickets/{tid}/notes", json={"body": "Batch B2610-02 again"}, headers=h
+    )
     assert r.status_code == 201 and r.json()["kind"] == "note"
-    r = client.post(f"/api/v1/tickets/{tid}/tags", json={"tags": ["Replacement", "lace"]}, headers=h)
+    r = client.post(
+        f"/api/v1/tickets/{tid}/tags", json={"tags": ["Replacement", "lace"]}, headers=h
+    )
     assert r.json()["tags"] == ["lace", "replacement"]
     r = client.delete(f"/api/v1/tickets/{tid}/tags/lace", headers=h)
     assert r.json()["tags"] == ["replacement"]
@@ -192,7 +238,13 @@ def test_update_reply_note_and_tags(client, auth, db, clock, make_user):
     kinds = [m["kind"] for m in client.get(f"/api/v1/tickets/{tid}/messages", headers=h).json()]
     assert kinds == ["customer", "reply", "note"]
     with db.read() as s:
-        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == tid, AuditEntry.entity_type == "ticket").order_by(AuditEntry.id)))
+        actions = list(
+            s.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity_id == tid, AuditEntry.entity_type == "ticket")
+                .order_by(AuditEntry.id)
+            )
+        )
     assert actions == ["created", "updated", "replied", "noted", "tagged", "tagged"]
     trail = client.get(f"/api/v1/tickets/{tid}/audit", headers=h).json()
     assert [e["action"] for e in trail] == actions
@@ -203,7 +255,10 @@ def test_update_reply_note_and_tags(client, auth, db, clock, make_user):
 def test_life_cycle_rules(client, auth):
     h = auth(Role.AGENT)
     tid = client.post("/api/v1/tickets", json=ticket_payload(), headers=h).json()["id"]
-    assert client.patch(f"/api/v1/tickets/{tid}", json={"status": "closed"}, headers=h).status_code == 409
+    assert (
+        client.patch(f"/api/v1/tickets/{tid}", json={"status": "closed"}, headers=h).status_code
+        == 409
+    )
     solved = client.patch(f"/api/v1/tickets/{tid}", json={"status": "solved"}, headers=h).json()
     assert solved["solved_at"] is not None
     reopened = client.patch(f"/api/v1/tickets/{tid}", json={"status": "open"}, headers=h).json()
@@ -213,7 +268,10 @@ def test_life_cycle_rules(client, auth):
     assert closed.json()["closed_at"] is not None
     r = client.post(f"/api/v1/tickets/{tid}/replies", json={"body": "hello"}, headers=h)
     assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
-    assert client.patch(f"/api/v1/tickets/{tid}", json={"priority": "low"}, headers=h).status_code == 409
+    assert (
+        client.patch(f"/api/v1/tickets/{tid}", json={"priority": "low"}, headers=h).status_code
+        == 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -243,14 +301,20 @@ def test_bad_input_is_4xx_and_writes_nothing(client, auth, db, body, status):
 
 
 def test_malformed_json_is_400(client, auth, db):
-    r = client.post("/api/v1/tickets", content=b'{"subject": "x", ', headers=auth(Role.INTEGRATOR) | {"Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/tickets",
+        content=b'{"subject": "x", ',
+        headers=auth(Role.INTEGRATOR) | {"Content-Type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "malformed_json"
     assert count(db, Ticket) == 0
 
 
 def test_body_over_the_limit_is_413(client, auth, db):
-    r = client.post("/api/v1/tickets", json=ticket_payload(body="x" * 300_000), headers=auth(Role.INTEGRATOR))
+    r = client.post(
+        "/api/v1/tickets", json=ticket_payload(body="x" * 300_000), headers=auth(Role.INTEGRATOR)
+    )
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "payload_too_large"
     assert count(db, Ticket) == 0

@@ -18,7 +18,9 @@ def test_concurrent_retries_make_one_ticket(db, clock):
     key = IdempotencyKey(principal="token:1", key="retry-storm", request_hash="h" * 64)
 
     def attempt(_: int) -> tuple[int, bool]:
-        ticket, replayed = create_ticket(db, actor=ACTOR, now=clock.now(), data=data, idempotency=key)
+        ticket, replayed = create_ticket(
+            db, actor=ACTOR, now=clock.now(), data=data, idempotency=key
+        )
         return ticket.id, replayed
 
     with ThreadPoolExecutor(max_workers=8) as pool:

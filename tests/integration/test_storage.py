@@ -1,4 +1,4 @@
-"""The storage layer on each backend: instants stay aware UTC, SQLite is tuned, writes are atomic."""
+"""The storage layer on each backend: aware UTC instants, SQLite tuning, atomic writes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from tests.factories import ACTOR, make_brand
 def test_instants_round_trip_as_aware_utc(db):
     berlin = timezone(timedelta(hours=1))
     with db.write() as s:
-        s.add(Brand(code="x", name="X", is_b2b=False, created_at=datetime(2026, 3, 29, 2, 30, tzinfo=berlin)))
+        s.add(
+            Brand(
+                code="x",
+                name="X",
+                is_b2b=False,
+                created_at=datetime(2026, 3, 29, 2, 30, tzinfo=berlin),
+            )
+        )
     with db.read() as s:
         got = s.scalar(select(Brand.created_at))
     assert got == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
@@ -42,7 +49,19 @@ def test_a_failed_action_changes_nothing(db, clock):
     from careloop.tickets.commerce import create_shop
 
     with pytest.raises(Invalid):
-        create_shop(db, actor=ACTOR, now=clock.now(), brand_code="nope", domain="a.myshopify.com", secret="s" * 20)
+        create_shop(
+            db,
+            actor=ACTOR,
+            now=clock.now(),
+            brand_code="nope",
+            domain="a.myshopify.com",
+            secret="s" * 20,
+        )
     with db.read() as s:
         assert s.execute(text("SELECT count(*) FROM shops")).scalar() == 0
-        assert s.execute(text("SELECT count(*) FROM audit_entries WHERE entity_type = 'shop'")).scalar() == 0
+        assert (
+            s.execute(
+                text("SELECT count(*) FROM audit_entries WHERE entity_type = 'shop'")
+            ).scalar()
+            == 0
+        )

@@ -38,8 +38,14 @@ def test_reply_opens_a_new_ticket_unless_a_status_is_chosen():
 
 @pytest.mark.parametrize(
     ("raw", "tag"),
-    [("VIP", "vip"), (" late delivery ", "late_delivery"), ("batch:B2610-02", "batch:b2610-02"),
-     ("no!", None), ("", None), ("x" * 51, None)],
+    [
+        ("VIP", "vip"),
+        (" late delivery ", "late_delivery"),
+        ("batch:B2610-02", "batch:b2610-02"),
+        ("no!", None),
+        ("", None),
+        ("x" * 51, None),
+    ],
 )
 def test_tags(raw, tag):
     assert normalise_tag(raw) == tag

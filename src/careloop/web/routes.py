@@ -1,7 +1,11 @@
-"""HTML routes."""
+"""HTML routes: every page module's router, gathered for create_app()."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from careloop.web import auth, commerce, inbox, settings, tickets
+
 router = APIRouter(include_in_schema=False)
+for module in (auth, inbox, tickets, commerce, settings):
+    router.include_router(module.router)

@@ -1,0 +1,579 @@
+"""Signed webhooks through a real HTTP server (uvicorn on loopback): Shopify orders, refunds and
+returns, and the generic complaint webhook. Every refusal is checked to write nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from careloop.app import create_app
+from careloop.cli import app as cli
+from careloop.clock import FakeClock
+from careloop.config import Settings
+from careloop.integrations import complaints, shopify
+from careloop.storage.audit import AuditEntry
+from careloop.storage.engine import Database
+from careloop.storage.requests import IdempotencyRecord, WebhookReceipt
+from careloop.tickets import commerce
+from careloop.tickets.commerce_schemas import BrandCreate
+from careloop.tickets.commerce_tables import (
+    Brand,
+    Customer,
+    LineItem,
+    Order,
+    Refund,
+    Return,
+    Shipment,
+    Shop,
+)
+from careloop.tickets.tables import Message, Ticket, TicketTag
+from tests.conftest import TEST_ACTOR, LiveServer
+from tests.unit.test_shopify import (
+    LINE_A,
+    LINE_B,
+    ORDER_ID,
+    encode,
+    fulfillment,
+    order_payload,
+    refund_payload,
+    return_payload,
+)
+
+DOMAIN = "silk-crown.myshopify.com"
+SECRET = "shpss_0123456789abcdef0123456789abcdef"
+TABLES = [
+    Order,
+    LineItem,
+    Shipment,
+    Refund,
+    Return,
+    Customer,
+    Ticket,
+    Message,
+    TicketTag,
+    WebhookReceipt,
+    IdempotencyRecord,
+    AuditEntry,
+]
+
+
+@pytest.fixture
+def brand(db: Database, clock: FakeClock) -> Brand:
+    return commerce.create_brand(
+        db, actor=TEST_ACTOR, now=clock.now(), data=BrandCreate(code="silk", name="Silk Crown")
+    )
+
+
+@pytest.fixture
+def shop(db: Database, clock: FakeClock, brand: Brand) -> Shop:
+    return commerce.create_shop(
+        db, actor=TEST_ACTOR, now=clock.now(), brand_code=brand.code, domain=DOMAIN, secret=SECRET
+    )
+
+
+@pytest.fixture
+def http(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        yield client
+
+
+Post = Callable[..., httpx.Response]
+
+
+@pytest.fixture
+def deliver(http: httpx.Client, shop: Shop) -> Post:
+    """POST a delivery as Shopify does: signed body, shop domain, topic and ids in headers."""
+    counter = iter(range(1, 1000))
+
+    def post(
+        topic: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        body: bytes | None = None,
+        webhook_id: str | None = None,
+        secret: str = SECRET,
+        headers: dict[str, str | None] | None = None,
+    ) -> httpx.Response:
+        raw = encode(payload or {}) if body is None else body
+        sent: dict[str, str | None] = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": shopify.sign(raw, secret),
+            "X-Shopify-Shop-Domain": DOMAIN,
+            "X-Shopify-API-Version": "2025-10",
+            "X-Shopify-Webhook-Id": webhook_id or f"b54557e4-{next(counter):04d}",
+            "X-Shopify-Triggered-At": "2026-11-06T10:00:00.123456789Z",
+        }
+        sent.update(headers or {})
+        return http.post(
+            "/hooks/shopify", content=raw, headers={k: v for k, v in sent.items() if v is not None}
+        )
+
+    return post
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.read() as s:
+        return {
+            t.__tablename__: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in TABLES
+        }
+
+
+def the_order(db: Database) -> Order:
+    with db.read() as s:
+        order = s.scalar(select(Order).where(Order.external_id == str(ORDER_ID)))
+        assert order is not None
+        return order
+
+
+def tickets(db: Database) -> list[Ticket]:
+    with db.read() as s:
+        return list(s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def messages(db: Database, ticket_id: int) -> list[Message]:
+    with db.read() as s:
+        return list(s.scalars(select(Message).where(Message.ticket_id == ticket_id)))
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+def test_orders_create_creates_the_order_with_lines_and_batches(
+    deliver: Post, db: Database, brand: Brand
+) -> None:
+    r = deliver("orders/create", order_payload())
+    assert r.status_code == 200, r.text
+    ack = r.json()
+    assert ack["status"] == "processed" and ack["topic"] == "orders/create"
+    order = the_order(db)
+    assert ack["order_id"] == order.id
+    assert (order.source, order.number, order.currency) == ("shopify", "#1001", "USD")
+    assert order.total_amount == Decimal("398.00")
+    assert (order.country, order.region, order.brand_id) == ("US", "KY", brand.id)
+    assert [(x.external_id, x.sku, x.batch, x.unit_price) for x in order.line_items] == [
+        (str(LINE_A), "BW-LF-18", "B2611-07", Decimal("199.00")),
+        (str(LINE_B), "ST-BOB-12", "B2610-31", Decimal("199.00")),
+    ]
+    with db.read() as s:
+        customer = s.get_one(Customer, order.customer_id)
+        receipt = s.scalars(select(WebhookReceipt)).one()
+    assert (customer.email, customer.name, customer.language) == (
+        "jon@example.com",
+        "Jon Doe",
+        "en",
+    )
+    assert [(x.source, x.external_id) for x in customer.external_ids] == [
+        ("shopify:silk-crown", "115310627314723954")
+    ]
+    assert (receipt.source, receipt.topic) == (f"shopify:{DOMAIN}", "orders/create")
+
+
+def test_orders_updated_updates_the_order(deliver: Post, db: Database) -> None:
+    assert deliver("orders/create", order_payload()).status_code == 200
+    updated = order_payload(financial_status="partially_refunded", fulfillments=[fulfillment()])
+    updated["line_items"][1]["properties"] = [{"name": "_batch", "value": "B2611-02"}]
+    r = deliver("orders/updated", updated)
+    assert r.status_code == 200, r.text
+    order = the_order(db)
+    assert order.financial_status == "partially_refunded"
+    assert [x.batch for x in order.line_items] == ["B2611-07", "B2611-02"]
+    (shipment,) = order.shipments
+    assert (shipment.carrier, shipment.tracking_number, shipment.status) == (
+        "USPS",
+        "1Z2345",
+        "in_transit",
+    )
+    assert (shipment.destination_country, shipment.destination_region) == ("US", "KY")
+    assert counts(db)["orders"] == 1 and counts(db)["customers"] == 1
+
+
+# -- refunds and returns ---------------------------------------------------------------------
+
+
+def test_a_refund_with_a_note_opens_a_refund_ticket_and_a_second_refund_adds_to_it(
+    deliver: Post, db: Database
+) -> None:
+    deliver("orders/create", order_payload())
+    r = deliver("refunds/create", refund_payload())
+    assert r.status_code == 200, r.text
+    ack = r.json()
+    assert ack["ticket_created"] is True
+    (ticket,) = tickets(db)
+    order = the_order(db)
+    assert ack["ticket_id"] == ticket.id
+    assert (ticket.order_id, ticket.customer_id, ticket.brand_id) == (
+        order.id,
+        order.customer_id,
+        order.brand_id,
+    )
+    assert (ticket.category, ticket.source, ticket.status) == ("refund", "shopify", "new")
+    assert (ticket.sku, ticket.batch) == ("BW-LF-18", "B2611-07")
+    assert ticket.tags == ["refund", "shopify"]
+    assert "Hair sheds a lot" in ticket.body and "199.00 USD" in ticket.body
+    (refund,) = order.refunds
+    assert (refund.amount, refund.currency, refund.reason) == (
+        Decimal("199.00"),
+        "USD",
+        "Hair sheds a lot",
+    )
+
+    r = deliver("refunds/create", refund_payload(890088186047892320, note="Second wig too"))
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket_created"] is False and r.json()["ticket_id"] == ticket.id
+    assert [t.id for t in tickets(db)] == [ticket.id]
+    assert [m.body.splitlines()[1] for m in messages(db, ticket.id)] == [
+        "Note: Hair sheds a lot",
+        "Note: Second wig too",
+    ]
+    assert len(the_order(db).refunds) == 2
+
+
+def test_a_refund_without_a_note_is_data_only(deliver: Post, db: Database) -> None:
+    deliver("orders/create", order_payload())
+    r = deliver("refunds/create", refund_payload(note=None))
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket_id"] is None
+    assert tickets(db) == []
+    assert len(the_order(db).refunds) == 1
+
+
+def test_a_refund_for_an_order_not_yet_received_is_refused_and_writes_nothing(
+    deliver: Post, db: Database
+) -> None:
+    before = counts(db)
+    r = deliver("refunds/create", refund_payload())
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "unknown_order"
+    assert counts(db) == before
+
+
+def test_a_return_with_a_reason_opens_a_ticket_and_its_approval_changes_only_the_data(
+    deliver: Post, db: Database
+) -> None:
+    deliver("orders/create", order_payload())
+    r = deliver("returns/request", return_payload(reason="DEFECTIVE", note="Lace torn"))
+    assert r.status_code == 200, r.text
+    (ticket,) = tickets(db)
+    assert r.json()["ticket_id"] == ticket.id
+    assert (ticket.category, ticket.batch) == ("quality", "B2611-07")
+    assert ticket.tags == ["return", "shopify"]
+    assert "Lace torn" in ticket.body
+    (ret,) = the_order(db).returns
+    assert (ret.reason, ret.status, ret.note) == ("defective", "requested", "Lace torn")
+    assert ret.line_item_id == the_order(db).line_items[0].id
+
+    before = counts(db)
+    r = deliver("returns/approve", return_payload(reason="DEFECTIVE", status="open"))
+    assert r.status_code == 200, r.text
+    (ret,) = the_order(db).returns
+    assert ret.status == "open"
+    after = counts(db)
+    assert after["tickets"] == before["tickets"] and after["messages"] == before["messages"]
+
+
+@pytest.fixture
+def signed_client(app: FastAPI, shop: Shop) -> Iterator[Callable[..., Any]]:
+    with TestClient(app) as client:
+
+        def post(topic: str, payload: dict[str, Any], webhook_id: str) -> Any:
+            raw = encode(payload)
+            return client.post(
+                "/hooks/shopify",
+                content=raw,
+                headers={
+                    "X-Shopify-Topic": topic,
+                    "X-Shopify-Hmac-Sha256": shopify.sign(raw, SECRET),
+                    "X-Shopify-Shop-Domain": DOMAIN,
+                    "X-Shopify-Webhook-Id": webhook_id,
+                },
+            )
+
+        yield post
+
+
+@pytest.mark.parametrize(
+    "reason, category",
+    [
+        ("SIZE_TOO_SMALL", "size_color"),
+        ("color", "size_color"),
+        ("wrong_item", "wrong_item"),
+        ("NOT_AS_DESCRIBED", "not_as_described"),
+        ("unwanted", "other"),
+    ],
+)
+def test_return_reasons_set_the_ticket_category(
+    signed_client: Callable[..., Any], db: Database, reason: str, category: str
+) -> None:
+    assert signed_client("orders/create", order_payload(), "w1").status_code == 200
+    r = signed_client("returns/request", return_payload(reason=reason), "w2")
+    assert r.status_code == 200, r.text
+    (ticket,) = tickets(db)
+    assert ticket.category == category
+
+
+def test_a_second_return_on_an_order_with_an_open_ticket_adds_a_message(
+    deliver: Post, db: Database
+) -> None:
+    deliver("orders/create", order_payload())
+    deliver("refunds/create", refund_payload())
+    (ticket,) = tickets(db)
+    r = deliver("returns/request", return_payload(line_id=LINE_B, reason="color"))
+    assert r.status_code == 200, r.text
+    assert r.json()["ticket_id"] == ticket.id and r.json()["ticket_created"] is False
+    (ticket,) = tickets(db)
+    assert ticket.tags == ["refund", "return", "shopify"]
+    assert len(messages(db, ticket.id)) == 2
+
+
+def test_a_return_without_a_reason_opens_no_ticket(deliver: Post, db: Database) -> None:
+    deliver("orders/create", order_payload())
+    r = deliver("returns/request", return_payload(reason="unknown"))
+    assert r.status_code == 200, r.text
+    assert tickets(db) == [] and len(the_order(db).returns) == 1
+
+
+# -- refusals and replays --------------------------------------------------------------------
+
+
+def test_a_bad_signature_is_401_and_writes_nothing(deliver: Post, db: Database) -> None:
+    before = counts(db)
+    r = deliver("orders/create", order_payload(), secret="not-the-shops-secret-at-all")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "bad_signature"
+    raw = encode(order_payload())
+    tampered = raw.replace(b'"398.00"', b'"1.00"')
+    r = deliver(
+        "orders/create",
+        body=tampered,
+        headers={"X-Shopify-Hmac-Sha256": shopify.sign(raw, SECRET)},
+    )
+    assert r.status_code == 401
+    assert set(r.json()["error"]) == {"code", "message", "details"}
+    assert counts(db) == before
+
+
+def test_an_unknown_shop_is_401_and_writes_nothing(deliver: Post, db: Database) -> None:
+    before = counts(db)
+    r = deliver(
+        "orders/create", order_payload(), headers={"X-Shopify-Shop-Domain": "x.myshopify.com"}
+    )
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unknown_sender"
+    assert counts(db) == before
+
+
+def test_a_replayed_webhook_id_answers_200_and_writes_nothing(deliver: Post, db: Database) -> None:
+    deliver("orders/create", order_payload())
+    first = deliver("refunds/create", refund_payload(), webhook_id="d3f0-refund-1")
+    assert first.status_code == 200 and first.json()["ticket_created"] is True
+    before = counts(db)
+    again = deliver("refunds/create", refund_payload(), webhook_id="d3f0-refund-1")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "duplicate"
+    assert counts(db) == before
+
+
+def test_the_same_event_through_a_second_subscription_is_a_replay(
+    deliver: Post, db: Database
+) -> None:
+    event = {"X-Shopify-Event-Id": "98880550-7158-44d4-b7cd-2c97c8a091b5"}
+    assert deliver("orders/create", order_payload(), headers=event).status_code == 200
+    before = counts(db)
+    r = deliver("orders/create", order_payload(), headers=event)
+    assert r.status_code == 200 and r.json()["status"] == "duplicate"
+    assert counts(db) == before
+    # The same merchant action reaching another topic is news for that topic.
+    r = deliver("orders/updated", order_payload(financial_status="refunded"), headers=event)
+    assert r.json()["status"] == "processed"
+    assert the_order(db).financial_status == "refunded"
+
+
+def test_malformed_json_is_400_and_wrong_types_422_and_neither_writes(
+    deliver: Post, db: Database
+) -> None:
+    before = counts(db)
+    r = deliver("orders/create", body=b'{"id": 820982911946154508, "name": ')
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "malformed_json"
+    r = deliver("orders/create", body=b"[]")
+    assert r.status_code == 422
+    r = deliver("orders/create", order_payload(line_items="BW-LF-18"))
+    assert r.status_code == 422
+    assert r.json()["error"]["details"] == {"field": "line_items"}
+    bad_line = order_payload()
+    bad_line["line_items"][0]["quantity"] = "one"
+    r = deliver("orders/create", bad_line)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"] == {"field": "line_items[0].quantity"}
+    r = deliver("orders/create", order_payload(currency="EURO"))
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["loc"] == ["currency"]
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize(
+    "header, status, code",
+    [
+        ("X-Shopify-Hmac-Sha256", 401, "unauthenticated"),
+        ("X-Shopify-Shop-Domain", 401, "unauthenticated"),
+        ("X-Shopify-Topic", 400, "missing_header"),
+        ("X-Shopify-Webhook-Id", 400, "missing_header"),
+    ],
+)
+def test_missing_headers(deliver: Post, db: Database, header: str, status: int, code: str) -> None:
+    before = counts(db)
+    r = deliver("orders/create", order_payload(), headers={header: None})
+    assert r.status_code == status
+    assert r.json()["error"]["code"] == code
+    assert counts(db) == before
+
+
+def test_an_unsupported_topic_is_400(deliver: Post, db: Database) -> None:
+    before = counts(db)
+    r = deliver("products/update", {"id": 1})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "unsupported_topic"
+    assert counts(db) == before
+
+
+# -- the generic complaint webhook -----------------------------------------------------------
+
+COMPLAINT = {
+    "subject": "Wig arrived tangled",
+    "body": "The curls were matted when I opened the box.",
+    "category": "quality",
+    "language": "en",
+    "customer": {"email": "ada@example.com", "name": "Ada"},
+    "tags": ["marketplace"],
+}
+
+
+def post_complaint(
+    http: httpx.Client | TestClient,
+    payload: dict[str, Any] | bytes,
+    *,
+    delivery: str | None = "dlv-0001",
+    secret: str = "complaint-webhook-secret-for-tests",
+) -> httpx.Response:
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Careloop-Signature": complaints.sign(raw, secret),
+    }
+    if delivery is not None:
+        headers["X-Careloop-Delivery"] = delivery
+    return http.post("/hooks/complaints", content=raw, headers=headers)
+
+
+def test_a_signed_complaint_opens_a_ticket_and_its_replay_returns_it(
+    http: httpx.Client, db: Database
+) -> None:
+    r = post_complaint(http, COMPLAINT)
+    assert r.status_code == 201, r.text
+    ticket = r.json()
+    assert (ticket["subject"], ticket["category"], ticket["status"]) == (
+        "Wig arrived tangled",
+        "quality",
+        "new",
+    )
+    assert ticket["source"] == "webhook" and ticket["tags"] == ["marketplace"]
+    before = counts(db)
+    again = post_complaint(http, COMPLAINT)
+    assert again.status_code == 200, again.text
+    assert again.json() == ticket
+    assert counts(db) == before
+    other_body = post_complaint(http, {**COMPLAINT, "subject": "Something else"})
+    assert other_body.status_code == 409
+    assert counts(db) == before
+
+
+def test_a_badly_signed_complaint_is_401_and_writes_nothing(
+    http: httpx.Client, db: Database
+) -> None:
+    before = counts(db)
+    r = post_complaint(http, COMPLAINT, secret="wrong-secret")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "bad_signature"
+    raw = json.dumps(COMPLAINT).encode()
+    r = http.post("/hooks/complaints", content=raw, headers={"X-Careloop-Delivery": "d"})
+    assert r.status_code == 401
+    assert counts(db) == before
+
+
+def test_complaint_input_errors(http: httpx.Client, db: Database) -> None:
+    before = counts(db)
+    assert post_complaint(http, COMPLAINT, delivery=None).status_code == 400
+    assert post_complaint(http, b'{"subject": "x",').status_code == 400
+    r = post_complaint(http, {**COMPLAINT, "category": "rude"})
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["loc"] == ["category"]
+    r = post_complaint(http, {**COMPLAINT, "priority": ["high"], "surprise": 1})
+    assert r.status_code == 422
+    assert counts(db) == before
+
+
+def test_the_complaint_webhook_is_off_without_a_secret(
+    settings: Settings, db: Database, clock: FakeClock
+) -> None:
+    app = create_app(replace(settings, complaint_webhook_secret=None), db=db, clock=clock)
+    with TestClient(app) as client:
+        r = post_complaint(client, COMPLAINT)
+    assert r.status_code == 404
+    assert counts(db)["tickets"] == 0
+
+
+# -- configuring a shop ----------------------------------------------------------------------
+
+
+def test_a_shop_added_with_the_cli_takes_in_its_webhooks(
+    database_url: str, brand: Brand, http: httpx.Client, db: Database
+) -> None:
+    runner = CliRunner()
+    args = ["shop", "add", "--brand", "silk", "--database-url", database_url]
+    result = runner.invoke(cli, [*args, "--domain", "Aurora.myshopify.com", "--secret", SECRET])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, [*args, "--domain", "aurora.example.com", "--secret", SECRET])
+    assert result.exit_code != 0
+    result = runner.invoke(cli, [*args, "--domain", "b.myshopify.com", "--secret", "short"])
+    assert result.exit_code != 0
+    raw = encode(order_payload())
+    r = http.post(
+        "/hooks/shopify",
+        content=raw,
+        headers={
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Hmac-Sha256": shopify.sign(raw, SECRET),
+            "X-Shopify-Shop-Domain": "aurora.myshopify.com",
+            "X-Shopify-Webhook-Id": "first",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert the_order(db).brand_id == brand.id
+
+
+def test_copies_of_one_delivery_arriving_together_are_taken_in_once(
+    deliver: Post, db: Database
+) -> None:
+    deliver("orders/create", order_payload())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: deliver("refunds/create", refund_payload(), webhook_id="same-one"),
+                range(4),
+            )
+        )
+    assert [r.status_code for r in answers] == [200] * 4, [r.text for r in answers]
+    assert sorted(r.json()["status"] for r in answers) == ["duplicate"] * 3 + ["processed"]
+    assert len(tickets(db)) == 1 and len(the_order(db).refunds) == 1
