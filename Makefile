@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB_FILE ?= careloop.db
 export CARELOOP_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
 
-.PHONY: run test install install-dev assets system-deps lint typecheck pytest bench i18n clean
+.PHONY: run test install install-dev assets system-deps lint typecheck pytest bench i18n i18n-update clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,7 +28,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 i18n: $(BIN)/python
-	$(BIN)/pybabel compile -q -d src/careloop/locale -D messages
+	$(BIN)/pybabel -q compile -d src/careloop/locale -D messages
+
+# After adding or changing UI strings: refresh the template and both catalogues, then translate.
+i18n-update: install-dev
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o src/careloop/locale/messages.pot .
+	$(BIN)/pybabel -q update -i src/careloop/locale/messages.pot -d src/careloop/locale -D messages --no-fuzzy-matching
 
 # Chromium and fonts (CJK, Ethiopic) for the browser tests, from Debian's packages.
 system-deps:

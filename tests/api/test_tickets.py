@@ -324,3 +324,24 @@ def test_unknown_ticket_is_404_in_the_error_shape(client, auth):
     r = client.get("/api/v1/tickets/424242", headers=auth(Role.VIEWER))
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_write_that_cannot_get_the_database_is_503_and_writes_nothing(
+    client, auth, db, monkeypatch
+):
+    if db.dialect != "sqlite":
+        pytest.skip("the in-process writer queue is SQLite's")
+    import careloop.storage.engine as engine
+
+    h = auth(Role.INTEGRATOR)
+    monkeypatch.setattr(engine, "WRITE_WAIT_SECONDS", 0.05)
+    db._write_lock.acquire()
+    try:
+        r = client.post("/api/v1/tickets", json=ticket_payload(), headers=h)
+    finally:
+        db._write_lock.release()
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "1"
+    assert r.json()["error"]["code"] == "busy"
+    assert count(db, Ticket) == 0
+    assert client.post("/api/v1/tickets", json=ticket_payload(), headers=h).status_code == 201

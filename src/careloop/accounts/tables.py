@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from careloop.accounts.model import Role
@@ -17,9 +17,11 @@ role_type = Enum(
 
 class User(Base):
     __tablename__ = "users"
+    # One account per address whatever its case: the unique index is on lower(email).
+    __table_args__ = (Index("uq_users_email_lower", func.lower(text("email")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(role_type)
     password_hash: Mapped[str | None] = mapped_column(String(200))

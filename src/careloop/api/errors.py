@@ -8,9 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from careloop.errors import DomainError, field_errors
+from careloop.storage.engine import Busy, is_transient
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -49,6 +51,17 @@ def install(app: FastAPI) -> None:
                 400, "malformed_json", "the request body is not valid JSON", details
             )
         return error_response(422, "validation_error", "the request is not valid", details)
+
+    @app.exception_handler(Busy)
+    @app.exception_handler(DBAPIError)
+    async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+        # Lock contention is the server's state, not the caller's fault, and nothing was
+        # written: 503 with Retry-After. Any other database error is a bug and stays a 500.
+        if not is_transient(exc):
+            raise exc
+        response = error_response(503, "busy", "the database is busy; retry shortly")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:

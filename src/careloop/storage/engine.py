@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +41,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# SQLSTATEs PostgreSQL uses when a transaction lost a race and may simply be run again.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+WRITE_WAIT_SECONDS = 30.0
+
+
+class Busy(Exception):
+    """The database could not take this write in time; nothing was written, retry later."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that says nothing about the request: running the transaction again may work."""
+    if isinstance(exc, Busy):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
 class Database:
     """Owns the engine and hands out sessions: `write()` (one transaction) and `read()`."""
 
@@ -64,6 +87,7 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
             write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
 
@@ -74,8 +98,19 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any exception."""
-        with self._write() as session, session.begin():
-            yield session
+        if self._write_lock is None:
+            with self._write() as session, session.begin():
+                yield session
+            return
+        # SQLite has one writer: writers of this process queue here, in order, rather than
+        # spinning on the file lock (busy_timeout still covers other processes).
+        if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise Busy("the database is busy with other writes")
+        try:
+            with self._write() as session, session.begin():
+                yield session
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from careloop.accounts.model import Role
@@ -16,7 +16,7 @@ from careloop.accounts.tables import User
 from careloop.errors import Conflict, DomainError, Invalid, NotFound, field_errors
 from careloop.storage import audit
 from careloop.storage.audit import Actor
-from careloop.storage.engine import Database
+from careloop.storage.engine import Database, is_transient
 from careloop.storage.requests import IdempotencyKey, recall_in, remember_in
 from careloop.tickets import model
 from careloop.tickets.commerce import brand_by_code_in, resolve_customer_in
@@ -57,7 +57,7 @@ def create_ticket_in(
     if data.customer is not None:
         if customer_id is not None:
             raise Invalid("give customer_id or customer, not both", {"field": "customer"})
-        customer = resolve_customer_in(s, actor=actor, now=now, ref=data.customer)
+        customer = resolve_customer_in(s, actor=actor, now=now, ref=data.customer, overwrite=False)
         customer_id = customer.id
     order = _order_for(s, data)
     line = _line_for(s, data, order)
@@ -176,8 +176,13 @@ def _idempotent(
     work: Callable[[Session], tuple[int, dict[str, Any], T]],
     replay: Callable[[Session, dict[str, Any]], T],
 ) -> tuple[T, bool]:
-    """Run `work` once per key: a repeated key replays the stored outcome (True) instead."""
-    for attempt in range(2):
+    """Run `work` once per key: a repeated key replays the stored outcome (True) instead.
+
+    A transaction that lost a race (a deadlock, a busy database, two calls with one key) is
+    rolled back whole and run again, so the caller sees one outcome and nothing half-written.
+    """
+    attempts = 3
+    for attempt in range(attempts):
         try:
             with db.write() as s:
                 if idem is not None:
@@ -190,7 +195,10 @@ def _idempotent(
                 return result, False
         except IntegrityError:
             # Two calls with one key raced (PostgreSQL): the loser replays the winner's outcome.
-            if idem is None or attempt == 1:
+            if idem is None or attempt == attempts - 1:
+                raise
+        except DBAPIError as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 

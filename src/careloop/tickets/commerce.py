@@ -95,8 +95,15 @@ def _apply(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return changes
 
 
-def resolve_customer_in(s: Session, *, actor: Actor, now: datetime, ref: CustomerRef) -> Customer:
-    """Find the customer by external id, then by e-mail; create one when neither matches."""
+def resolve_customer_in(
+    s: Session, *, actor: Actor, now: datetime, ref: CustomerRef, overwrite: bool = True
+) -> Customer:
+    """Find the customer by external id, then by e-mail; create one when neither matches.
+
+    With `overwrite` the reference's details replace the stored ones (an order from the shop
+    is the customer's latest word); without it they only fill gaps, so ticket intake writes
+    customer rows rarely and concurrent intakes seldom contend on them.
+    """
     if (ref.source is None) != (ref.external_id is None):
         raise Invalid("customer source and external_id go together", {"field": "customer"})
     customer: Customer | None = None
@@ -110,7 +117,7 @@ def resolve_customer_in(s: Session, *, actor: Actor, now: datetime, ref: Custome
     if customer is None and ref.email:
         customer = s.scalar(
             select(Customer)
-            .where(func.lower(Customer.email) == ref.email.lower())
+            .where(func.lower(Customer.email) == ref.email.lower())  # ix_customers_email_lower
             .order_by(Customer.id)
             .limit(1)
         )
@@ -131,6 +138,8 @@ def resolve_customer_in(s: Session, *, actor: Actor, now: datetime, ref: Custome
             changes={k: (None, v) for k, v in values.items()},
         )
     else:
+        if not overwrite:
+            values = {k: v for k, v in values.items() if getattr(customer, k) is None}
         changes = _apply(customer, values)
         if changes:
             customer.updated_at = now
