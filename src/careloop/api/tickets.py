@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Idempotency, Now, require
-from careloop.tickets import actions, queries
+from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
 from careloop.tickets.schemas import (
     AuditEntryOut,
@@ -148,7 +148,7 @@ def reply(
     ticket_id: TicketId, body: ReplyCreate, principal: Worker, db: DB, now: Now
 ) -> MessageOut:
     """A public reply to the customer; the first one is the ticket's first response."""
-    message = actions.add_reply(
+    message = conversation.add_reply(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body, status=body.status
     )
     return MessageOut.model_validate(message)
@@ -157,7 +157,7 @@ def reply(
 @router.post("/{ticket_id}/notes", status_code=201, response_model=MessageOut)
 def note(ticket_id: TicketId, body: NoteCreate, principal: Worker, db: DB, now: Now) -> MessageOut:
     """An internal note, visible to the team only."""
-    message = actions.add_note(
+    message = conversation.add_note(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body
     )
     return MessageOut.model_validate(message)

@@ -309,9 +309,9 @@ def update_ticket(
                 and ticket.status == Status.NEW
                 and "status" not in sent
             ):
-                _move(ticket, Status.OPEN, now, changes)
+                move_status(ticket, Status.OPEN, now, changes)
         if "status" in sent and data.status is not None:
-            _move(ticket, data.status, now, changes)
+            move_status(ticket, data.status, now, changes)
         if "custom_fields" in sent and data.custom_fields is not None:
             merged = {**ticket.custom_fields, **data.custom_fields}
             merged = {k: v for k, v in merged.items() if v is not None}
@@ -336,7 +336,7 @@ def update_ticket(
         return ticket
 
 
-def _move(
+def move_status(
     ticket: Ticket, target: Status, now: datetime, changes: dict[str, tuple[Any, Any]]
 ) -> None:
     current = ticket.status
@@ -358,101 +358,6 @@ def _move(
     elif current == Status.SOLVED:
         changes["solved_at"] = (ticket.solved_at, None)
         ticket.solved_at = None
-
-
-def add_reply(
-    db: Database, *, actor: Actor, now: datetime, ticket_id: int, body: str, status: Status | None
-) -> Message:
-    """A public reply: the first one stamps the ticket's first response."""
-    with db.write() as s:
-        ticket = ticket_in(s, ticket_id, for_update=True)
-        if ticket.status == Status.CLOSED:
-            raise Conflict(f"ticket {ticket_id} is closed; open a follow-up instead")
-        changes: dict[str, tuple[Any, Any]] = {}
-        _move(ticket, model.status_after_reply(ticket.status, status), now, changes)
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
-            changes["first_response_at"] = (None, now)
-        message = Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.REPLY,
-            body=body,
-            author_user_id=actor.user_id,
-            author_label=actor.label,
-            created_at=now,
-        )
-        s.add(message)
-        ticket.updated_at = now
-        s.flush()
-        changes["message_id"] = (None, message.id)
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type="ticket",
-            entity_id=ticket.id,
-            action="replied",
-            changes=changes,
-        )
-        return message
-
-
-def add_note(db: Database, *, actor: Actor, now: datetime, ticket_id: int, body: str) -> Message:
-    """An internal note, seen by the team only; it changes neither status nor SLA clocks."""
-    with db.write() as s:
-        ticket = ticket_in(s, ticket_id, for_update=True)
-        message = Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.NOTE,
-            body=body,
-            author_user_id=actor.user_id,
-            author_label=actor.label,
-            created_at=now,
-        )
-        s.add(message)
-        ticket.updated_at = now
-        s.flush()
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type="ticket",
-            entity_id=ticket.id,
-            action="noted",
-            changes={"message_id": (None, message.id)},
-        )
-        return message
-
-
-def add_customer_message_in(
-    s: Session, *, actor: Actor, now: datetime, ticket: Ticket, body: str, author_label: str
-) -> Message:
-    """The customer wrote again: a solved or pending ticket opens again."""
-    changes: dict[str, tuple[Any, Any]] = {}
-    if ticket.status in (Status.SOLVED, Status.PENDING):
-        _move(ticket, Status.OPEN, now, changes)
-    message = Message(
-        ticket_id=ticket.id,
-        kind=MessageKind.CUSTOMER,
-        body=body,
-        author_customer_id=ticket.customer_id,
-        author_label=author_label,
-        created_at=now,
-    )
-    s.add(message)
-    ticket.updated_at = now
-    s.flush()
-    changes["message_id"] = (None, message.id)
-    audit.record(
-        s,
-        at=now,
-        actor=actor,
-        entity_type="ticket",
-        entity_id=ticket.id,
-        action="customer_wrote",
-        changes=changes,
-    )
-    return message
 
 
 def change_tags(

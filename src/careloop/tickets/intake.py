@@ -18,10 +18,11 @@ from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
 from careloop.storage.requests import IdempotencyRecord, WebhookReceipt, seen_webhook_in
-from careloop.tickets.actions import add_customer_message_in, create_ticket_in, ticket_in
+from careloop.tickets.actions import create_ticket_in, ticket_in
 from careloop.tickets.commerce import upsert_order_in
 from careloop.tickets.commerce_schemas import OrderUpsert, RefundIn, ReturnIn
 from careloop.tickets.commerce_tables import Brand, LineItem, Order, Shop
+from careloop.tickets.conversation import add_customer_message_in
 from careloop.tickets.model import Category, Channel, Status
 from careloop.tickets.schemas import TicketCreate
 from careloop.tickets.tables import Ticket, TicketTag

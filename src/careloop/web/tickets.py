@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal
 from careloop.errors import DomainError
-from careloop.tickets import actions, queries
+from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Priority, Status, can_transition, normalise_tag
 from careloop.tickets.schemas import TicketUpdate
 from careloop.web import session
@@ -122,7 +122,7 @@ def reply(
         problem = Problem(N_("Choose a status from the list."))
     if problem is None:
         try:
-            actions.add_reply(
+            conversation.add_reply(
                 db,
                 actor=principal.actor,
                 now=now,
@@ -144,7 +144,7 @@ def note(
     problem = _text_problem(body)
     if problem is None:
         try:
-            actions.add_note(
+            conversation.add_note(
                 db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.strip()
             )
         except DomainError as exc:
