@@ -159,7 +159,7 @@ def test_orders_create_creates_the_order_with_lines_and_batches(
     assert ack["status"] == "processed" and ack["topic"] == "orders/create"
     order = the_order(db)
     assert ack["order_id"] == order.id
-    assert (order.source, order.number, order.currency) == ("shopify", "#1001", "USD")
+    assert (order.source, order.number, order.currency) == ("shopify:silk-crown", "#1001", "USD")
     assert order.total_amount == Decimal("398.00")
     assert (order.country, order.region, order.brand_id) == ("US", "KY", brand.id)
     assert [(x.external_id, x.sku, x.batch, x.unit_price) for x in order.line_items] == [
@@ -197,6 +197,35 @@ def test_orders_updated_updates_the_order(deliver: Post, db: Database) -> None:
     )
     assert (shipment.destination_country, shipment.destination_region) == ("US", "KY")
     assert counts(db)["orders"] == 1 and counts(db)["customers"] == 1
+
+
+def test_another_shop_cannot_touch_this_shops_order(
+    deliver: Post, db: Database, clock: FakeClock, brand: Brand
+) -> None:
+    """The same Shopify order id from a second shop (signed with its own secret) is that shop's
+    own order; the first shop's order is left as it was."""
+    assert deliver("orders/create", order_payload()).status_code == 200
+    other_secret = "other-shop-secret-0123456789"
+    commerce.create_shop(
+        db,
+        actor=TEST_ACTOR,
+        now=clock.now(),
+        brand_code=brand.code,
+        domain="other-store.myshopify.com",
+        secret=other_secret,
+    )
+    forged = order_payload(financial_status="refunded")
+    r = deliver(
+        "orders/updated",
+        forged,
+        secret=other_secret,
+        headers={"X-Shopify-Shop-Domain": "other-store.myshopify.com"},
+    )
+    assert r.status_code == 200, r.text
+    with db.read() as s:
+        rows = {o.source: o.financial_status for o in s.scalars(select(Order))}
+    assert rows["shopify:silk-crown"] == order_payload()["financial_status"]
+    assert rows["shopify:other-store"] == "refunded"
 
 
 # -- refunds and returns ---------------------------------------------------------------------

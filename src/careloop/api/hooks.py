@@ -84,8 +84,7 @@ def _delivery_id(value: str | None, header: str) -> str:
 
 def _customer_source(shop: Shop) -> str:
     """Customer ids are per shop, so each shop is its own source of customer ids."""
-    source = f"shopify:{shop.domain.removesuffix('.myshopify.com')}"
-    return source if len(source) <= 60 else f"shopify:shop-{shop.id}"
+    return shopify.shop_source(shop.domain, shop.id)
 
 
 def _instant_or(value: str | None, default: datetime) -> datetime:

@@ -43,6 +43,15 @@ from careloop.tickets.commerce_schemas import OrderUpsert, RefundIn, ReturnIn
 from careloop.tickets.model import Category, ShipmentStatus
 
 SOURCE = "shopify"
+
+
+def shop_source(domain: str, shop_id: int) -> str:
+    """Each shop is its own source of order and customer ids: one shop's webhook can never
+    touch another shop's orders, whatever ids it sends."""
+    source = f"{SOURCE}:{domain.strip().lower().removesuffix('.myshopify.com')}"
+    return source if len(source) <= 60 else f"{SOURCE}:shop-{shop_id}"
+
+
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated"})
 REFUND_TOPICS = frozenset({"refunds/create"})
 RETURN_TOPICS = frozenset({"returns/request", "returns/approve"})

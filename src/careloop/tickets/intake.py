@@ -130,18 +130,30 @@ def take_shopify_order(
     def work(s: Session) -> Outcome:
         branded = data.model_copy(update={"brand": _shop_brand(s, shop_id)})
         order, _ = upsert_order_in(
-            s, actor=actor, now=now, source=shopify.SOURCE, external_id=external_id, data=branded
+            s,
+            actor=actor,
+            now=now,
+            source=_shop_source(s, shop_id),
+            external_id=external_id,
+            data=branded,
         )
         return Outcome(replayed=False, order_id=order.id)
 
     return _take_in(db, delivery, now, work)
 
 
-def _known_order(s: Session, external_id: str) -> Order:
-    """The order, locked so two refunds on it never open two tickets."""
+def _shop_source(s: Session, shop_id: int | None) -> str:
+    if shop_id is None:
+        raise ValueError("a Shopify delivery names its shop")
+    shop = s.get_one(Shop, shop_id)
+    return shopify.shop_source(shop.domain, shop.id)
+
+
+def _known_order(s: Session, delivery: Delivery, external_id: str) -> Order:
+    """The shop's order, locked so two refunds on it never open two tickets."""
     order = s.scalar(
         select(Order)
-        .where(Order.source == shopify.SOURCE)
+        .where(Order.source == _shop_source(s, delivery.shop_id))
         .where(Order.external_id == external_id)
         .with_for_update()
     )
@@ -190,7 +202,7 @@ def take_shopify_refund(
     """refunds/create: record the refund; a refund with a note is a complaint about the order."""
 
     def work(s: Session) -> Outcome:
-        order = _known_order(s, refund.order_external_id)
+        order = _known_order(s, delivery, refund.order_external_id)
         seen = any(x.external_id == refund.refund.external_id for x in order.refunds)
         _add_to_order(s, actor=actor, now=now, order=order, refunds=[refund.refund])
         if seen or refund.note is None:
@@ -231,7 +243,7 @@ def take_shopify_return(
     careloop that give a reason are a complaint, with a category from the first reason."""
 
     def work(s: Session) -> Outcome:
-        order = _known_order(s, ret.order_external_id)
+        order = _known_order(s, delivery, ret.order_external_id)
         earlier = {x.external_id: x.created_at for x in order.returns if x.external_id}
         known_lines = frozenset(x.external_id for x in order.line_items if x.external_id)
         rows = [
