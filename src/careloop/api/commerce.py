@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Now, require
+from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import commerce, commerce_queries
 from careloop.tickets.commerce_schemas import (
     BrandCreate,
@@ -19,7 +20,6 @@ from careloop.tickets.commerce_schemas import (
     OrderPage,
     OrderUpsert,
 )
-from careloop.tickets.queries import MAX_LIMIT
 from careloop.tickets.schemas import CountryCode
 
 router = APIRouter(prefix="/api/v1", tags=["customers and orders"])

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Idempotency, Now, require
+from careloop.errors import Invalid
+from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
 from careloop.tickets.schemas import (
@@ -92,14 +94,12 @@ def list_tickets(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> TicketPage:
     """Newest first, filtered; follow `next_cursor` for the next page."""
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
-            from careloop.errors import Invalid
-
             raise Invalid(f"{name} needs a time zone offset (e.g. Z)", {"param": name})
     f = queries.TicketFilter(
         status=status or (),

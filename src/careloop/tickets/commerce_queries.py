@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, or_, select
 
-from careloop.errors import Invalid, NotFound
+from careloop.errors import NotFound
 from careloop.storage.engine import Database
+from careloop.storage.paging import newest_first
 from careloop.tickets.commerce_tables import Brand, Customer, LineItem, Order, Shop
-from careloop.tickets.queries import MAX_LIMIT, decode_cursor, encode_cursor
 
 
 def list_brands(db: Database) -> list[Brand]:
@@ -20,11 +20,6 @@ def shop_by_domain(db: Database, domain: str) -> Shop | None:
         return s.scalar(select(Shop).where(Shop.domain == domain.strip().lower()))
 
 
-def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", {"param": "limit"})
-
-
 def list_customers(
     db: Database,
     *,
@@ -33,20 +28,13 @@ def list_customers(
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[Customer], str | None]:
-    _check_limit(limit)
     stmt = select(Customer)
     if q:
         pattern = f"%{q}%"
         stmt = stmt.where(or_(Customer.email.ilike(pattern), Customer.name.ilike(pattern)))
     if country:
         stmt = stmt.where(Customer.country == country)
-    if cursor:
-        stmt = stmt.where(Customer.id < decode_cursor(cursor))
-    with db.read() as s:
-        rows = list(s.scalars(stmt.order_by(Customer.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].id) if more and rows else None
+    return newest_first(db, stmt, Customer.id, limit=limit, cursor=cursor)
 
 
 def get_customer(db: Database, customer_id: int) -> Customer:
@@ -69,7 +57,6 @@ def list_orders(
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
-    _check_limit(limit)
     stmt = select(Order)
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
@@ -88,13 +75,7 @@ def list_orders(
         stmt = stmt.where(line)
     if q:
         stmt = stmt.where(or_(Order.number.ilike(f"%{q}%"), Order.external_id == q))
-    if cursor:
-        stmt = stmt.where(Order.id < decode_cursor(cursor))
-    with db.read() as s:
-        rows = list(s.scalars(stmt.order_by(Order.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].id) if more and rows else None
+    return newest_first(db, stmt, Order.id, limit=limit, cursor=cursor)
 
 
 def get_order(db: Database, order_id: int) -> Order:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,15 +10,13 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from careloop.errors import Invalid
 from careloop.storage.audit import AuditEntry
 from careloop.storage.engine import Database
+from careloop.storage.paging import newest_first
 from careloop.tickets.actions import ticket_in
 from careloop.tickets.commerce_tables import Brand, Customer, Order
 from careloop.tickets.model import Category, Channel, Priority, Status
 from careloop.tickets.tables import Message, SavedView, Ticket, TicketTag
-
-MAX_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -43,21 +39,6 @@ class TicketFilter:
     created_to: datetime | None = None
     q: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "id":
-            raise ValueError(prefix)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("the cursor is not one this API gave out", {"param": "cursor"}) from None
 
 
 def _filtered(stmt: Select[Any], f: TicketFilter) -> Select[Any]:
@@ -102,17 +83,7 @@ def list_tickets(
     db: Database, f: TicketFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[Ticket], str | None]:
     """Newest first; the cursor is the last id seen, so pages stay stable while tickets arrive."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", {"param": "limit"})
-    stmt = _filtered(select(Ticket), f)
-    if cursor is not None:
-        stmt = stmt.where(Ticket.id < decode_cursor(cursor))
-    stmt = stmt.order_by(Ticket.id.desc()).limit(limit + 1)
-    with db.read() as s:
-        rows: list[Ticket] = list(s.scalars(stmt).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].id) if more and rows else None
+    return newest_first(db, _filtered(select(Ticket), f), Ticket.id, limit=limit, cursor=cursor)
 
 
 def count_tickets(db: Database, f: TicketFilter) -> int:
