@@ -3,10 +3,8 @@ returns, and the generic complaint webhook. Every refusal is checked to write no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -14,31 +12,24 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from careloop.app import create_app
 from careloop.cli import app as cli
 from careloop.clock import FakeClock
-from careloop.config import Settings
-from careloop.integrations import complaints, shopify
-from careloop.storage.audit import AuditEntry
+from careloop.integrations import shopify
 from careloop.storage.engine import Database
-from careloop.storage.requests import IdempotencyRecord, WebhookReceipt
+from careloop.storage.requests import WebhookReceipt
 from careloop.tickets import commerce
 from careloop.tickets.commerce_schemas import BrandCreate
 from careloop.tickets.commerce_tables import (
     Brand,
     Customer,
-    LineItem,
     Order,
-    Refund,
-    Return,
-    Shipment,
     Shop,
 )
-from careloop.tickets.tables import Message, Ticket, TicketTag
-from tests.conftest import TEST_ACTOR, LiveServer
+from tests.api.hooks_support import counts, messages, tickets
+from tests.conftest import TEST_ACTOR
 from tests.unit.test_shopify import (
     LINE_A,
     LINE_B,
@@ -52,20 +43,6 @@ from tests.unit.test_shopify import (
 
 DOMAIN = "silk-crown.myshopify.com"
 SECRET = "shpss_0123456789abcdef0123456789abcdef"
-TABLES = [
-    Order,
-    LineItem,
-    Shipment,
-    Refund,
-    Return,
-    Customer,
-    Ticket,
-    Message,
-    TicketTag,
-    WebhookReceipt,
-    IdempotencyRecord,
-    AuditEntry,
-]
 
 
 @pytest.fixture
@@ -80,12 +57,6 @@ def shop(db: Database, clock: FakeClock, brand: Brand) -> Shop:
     return commerce.create_shop(
         db, actor=TEST_ACTOR, now=clock.now(), brand_code=brand.code, domain=DOMAIN, secret=SECRET
     )
-
-
-@pytest.fixture
-def http(live_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server.url, timeout=10) as client:
-        yield client
 
 
 Post = Callable[..., httpx.Response]
@@ -123,28 +94,11 @@ def deliver(http: httpx.Client, shop: Shop) -> Post:
     return post
 
 
-def counts(db: Database) -> dict[str, int]:
-    with db.read() as s:
-        return {
-            t.__tablename__: int(s.scalar(select(func.count()).select_from(t)) or 0) for t in TABLES
-        }
-
-
 def the_order(db: Database) -> Order:
     with db.read() as s:
         order = s.scalar(select(Order).where(Order.external_id == str(ORDER_ID)))
         assert order is not None
         return order
-
-
-def tickets(db: Database) -> list[Ticket]:
-    with db.read() as s:
-        return list(s.scalars(select(Ticket).order_by(Ticket.id)))
-
-
-def messages(db: Database, ticket_id: int) -> list[Message]:
-    with db.read() as s:
-        return list(s.scalars(select(Message).where(Message.ticket_id == ticket_id)))
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -475,92 +429,6 @@ def test_an_unsupported_topic_is_400(deliver: Post, db: Database) -> None:
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "unsupported_topic"
     assert counts(db) == before
-
-
-# -- the generic complaint webhook -----------------------------------------------------------
-
-COMPLAINT = {
-    "subject": "Wig arrived tangled",
-    "body": "The curls were matted when I opened the box.",
-    "category": "quality",
-    "language": "en",
-    "customer": {"email": "ada@example.com", "name": "Ada"},
-    "tags": ["marketplace"],
-}
-
-
-def post_complaint(
-    http: httpx.Client | TestClient,
-    payload: dict[str, Any] | bytes,
-    *,
-    delivery: str | None = "dlv-0001",
-    secret: str = "complaint-webhook-secret-for-tests",
-) -> httpx.Response:
-    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Careloop-Signature": complaints.sign(raw, secret),
-    }
-    if delivery is not None:
-        headers["X-Careloop-Delivery"] = delivery
-    return http.post("/hooks/complaints", content=raw, headers=headers)
-
-
-def test_a_signed_complaint_opens_a_ticket_and_its_replay_returns_it(
-    http: httpx.Client, db: Database
-) -> None:
-    r = post_complaint(http, COMPLAINT)
-    assert r.status_code == 201, r.text
-    ticket = r.json()
-    assert (ticket["subject"], ticket["category"], ticket["status"]) == (
-        "Wig arrived tangled",
-        "quality",
-        "new",
-    )
-    assert ticket["source"] == "webhook" and ticket["tags"] == ["marketplace"]
-    before = counts(db)
-    again = post_complaint(http, COMPLAINT)
-    assert again.status_code == 200, again.text
-    assert again.json() == ticket
-    assert counts(db) == before
-    other_body = post_complaint(http, {**COMPLAINT, "subject": "Something else"})
-    assert other_body.status_code == 409
-    assert counts(db) == before
-
-
-def test_a_badly_signed_complaint_is_401_and_writes_nothing(
-    http: httpx.Client, db: Database
-) -> None:
-    before = counts(db)
-    r = post_complaint(http, COMPLAINT, secret="wrong-secret")
-    assert r.status_code == 401
-    assert r.json()["error"]["code"] == "bad_signature"
-    raw = json.dumps(COMPLAINT).encode()
-    r = http.post("/hooks/complaints", content=raw, headers={"X-Careloop-Delivery": "d"})
-    assert r.status_code == 401
-    assert counts(db) == before
-
-
-def test_complaint_input_errors(http: httpx.Client, db: Database) -> None:
-    before = counts(db)
-    assert post_complaint(http, COMPLAINT, delivery=None).status_code == 400
-    assert post_complaint(http, b'{"subject": "x",').status_code == 400
-    r = post_complaint(http, {**COMPLAINT, "category": "rude"})
-    assert r.status_code == 422
-    assert r.json()["error"]["details"][0]["loc"] == ["category"]
-    r = post_complaint(http, {**COMPLAINT, "priority": ["high"], "surprise": 1})
-    assert r.status_code == 422
-    assert counts(db) == before
-
-
-def test_the_complaint_webhook_is_off_without_a_secret(
-    settings: Settings, db: Database, clock: FakeClock
-) -> None:
-    app = create_app(replace(settings, complaint_webhook_secret=None), db=db, clock=clock)
-    with TestClient(app) as client:
-        r = post_complaint(client, COMPLAINT)
-    assert r.status_code == 404
-    assert counts(db)["tickets"] == 0
 
 
 # -- configuring a shop ----------------------------------------------------------------------
