@@ -17,6 +17,44 @@ from careloop.tickets.model import MessageKind, Status
 from careloop.tickets.tables import Message, Ticket
 
 
+def _post_in(
+    s: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    ticket: Ticket,
+    message: Message,
+    action: str,
+    changes: dict[str, tuple[Any, Any]],
+) -> Message:
+    """Add a message to the ticket's conversation and audit it with the ticket's other changes."""
+    s.add(message)
+    ticket.updated_at = now
+    s.flush()
+    changes["message_id"] = (None, message.id)
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type="ticket",
+        entity_id=ticket.id,
+        action=action,
+        changes=changes,
+    )
+    return message
+
+
+def _by_agent(ticket: Ticket, kind: MessageKind, body: str, actor: Actor, now: datetime) -> Message:
+    return Message(
+        ticket_id=ticket.id,
+        kind=kind,
+        body=body,
+        author_user_id=actor.user_id,
+        author_label=actor.label,
+        created_at=now,
+    )
+
+
 def add_reply(
     db: Database, *, actor: Actor, now: datetime, ticket_id: int, body: str, status: Status | None
 ) -> Message:
@@ -30,55 +68,26 @@ def add_reply(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
             changes["first_response_at"] = (None, now)
-        message = Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.REPLY,
-            body=body,
-            author_user_id=actor.user_id,
-            author_label=actor.label,
-            created_at=now,
-        )
-        s.add(message)
-        ticket.updated_at = now
-        s.flush()
-        changes["message_id"] = (None, message.id)
-        audit.record(
+        message = _by_agent(ticket, MessageKind.REPLY, body, actor, now)
+        return _post_in(
             s,
-            at=now,
             actor=actor,
-            entity_type="ticket",
-            entity_id=ticket.id,
+            now=now,
+            ticket=ticket,
+            message=message,
             action="replied",
             changes=changes,
         )
-        return message
 
 
 def add_note(db: Database, *, actor: Actor, now: datetime, ticket_id: int, body: str) -> Message:
     """An internal note, seen by the team only; it changes neither status nor SLA clocks."""
     with db.write() as s:
         ticket = ticket_in(s, ticket_id, for_update=True)
-        message = Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.NOTE,
-            body=body,
-            author_user_id=actor.user_id,
-            author_label=actor.label,
-            created_at=now,
+        message = _by_agent(ticket, MessageKind.NOTE, body, actor, now)
+        return _post_in(
+            s, actor=actor, now=now, ticket=ticket, message=message, action="noted", changes={}
         )
-        s.add(message)
-        ticket.updated_at = now
-        s.flush()
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type="ticket",
-            entity_id=ticket.id,
-            action="noted",
-            changes={"message_id": (None, message.id)},
-        )
-        return message
 
 
 def add_customer_message_in(
@@ -96,17 +105,12 @@ def add_customer_message_in(
         author_label=author_label,
         created_at=now,
     )
-    s.add(message)
-    ticket.updated_at = now
-    s.flush()
-    changes["message_id"] = (None, message.id)
-    audit.record(
+    return _post_in(
         s,
-        at=now,
         actor=actor,
-        entity_type="ticket",
-        entity_id=ticket.id,
+        now=now,
+        ticket=ticket,
+        message=message,
         action="customer_wrote",
         changes=changes,
     )
-    return message
