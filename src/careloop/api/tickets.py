@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Idempotency, Now, require
-from careloop.errors import Invalid
 from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
@@ -91,16 +90,13 @@ def list_tickets(
     tag: Annotated[str | None, Query(max_length=50)] = None,
     customer_id: QueryId = None,
     order_id: QueryId = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: AwareDatetime | None = None,
+    created_to: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> TicketPage:
     """Newest first, filtered; follow `next_cursor` for the next page."""
-    for name, value in (("created_from", created_from), ("created_to", created_to)):
-        if value is not None and value.tzinfo is None:
-            raise Invalid(f"{name} needs a time zone offset (e.g. Z)", {"param": name})
     f = queries.TicketFilter(
         status=status or (),
         assignee_id=assignee_id,
