@@ -12,6 +12,9 @@ from careloop.storage.engine import Database
 from careloop.tickets import commerce
 from careloop.tickets.commerce_schemas import BrandCreate, OrderUpsert
 from careloop.tickets.commerce_tables import Brand, Order
+from careloop.workforce import actions
+from careloop.workforce.model import ShiftStatus
+from careloop.workforce.tables import Agent, Shift
 
 ACTOR = Actor(user_id=None, label="factory")
 
@@ -90,3 +93,52 @@ def make_order(db: Database, clock: FakeClock, external_id: str = "o-1", **overr
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+_agent_counter = iter(range(1, 1_000_000))
+
+
+def make_agent(
+    db: Database,
+    clock: FakeClock,
+    *,
+    name: str | None = None,
+    languages: tuple[str, ...] = ("en",),
+    skills: tuple[str, ...] = (),
+    timezone: str = "Europe/Berlin",
+    capacity: int = 5,
+    team: str | None = None,
+) -> Agent:
+    """An agent (a user with the agent role and its working profile)."""
+    n = next(_agent_counter)
+    return actions.create_agent(
+        db,
+        actor=ACTOR,
+        now=clock.now(),
+        name=name or f"Agent {n}",
+        email=f"agent{n}-{id(db)}@careloop.example",
+        profile=actions.AgentProfile.checked(
+            languages=languages, skills=skills, timezone=timezone, capacity=capacity
+        ),
+        team=team,
+    )
+
+
+def make_shift(
+    db: Database,
+    clock: FakeClock,
+    agent_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    status: ShiftStatus = ShiftStatus.PUBLISHED,
+) -> Shift:
+    return actions.create_shift(
+        db,
+        actor=ACTOR,
+        now=clock.now(),
+        agent_id=agent_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=status,
+    )

@@ -4,5 +4,13 @@ from careloop.accounts import tables as accounts_tables
 from careloop.storage import audit, requests
 from careloop.tickets import commerce_tables
 from careloop.tickets import tables as tickets_tables
+from careloop.workforce import tables as workforce_tables
 
-__all__ = ["accounts_tables", "audit", "commerce_tables", "requests", "tickets_tables"]
+__all__ = [
+    "accounts_tables",
+    "audit",
+    "commerce_tables",
+    "requests",
+    "tickets_tables",
+    "workforce_tables",
+]

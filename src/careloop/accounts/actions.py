@@ -11,6 +11,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from careloop import validation
 from careloop.accounts.model import Principal, Role
@@ -42,35 +43,64 @@ def create_user(
     timezone: str = "UTC",
     locale: str = "en",
 ) -> User:
-    email = validation.email(email)
-    validation.timezone(timezone)
-    if password is not None and len(password) < 8:
-        raise Invalid("password must have at least 8 characters", {"field": "password"})
     with db.write() as s:
-        if s.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None:
-            raise Conflict(f"a user with e-mail {email} exists", {"field": "email"})
-        user = User(
+        return create_user_in(
+            s,
+            actor=actor,
+            now=now,
             email=email,
             name=name,
             role=role,
-            password_hash=_hasher.hash(password) if password else None,
+            password=password,
             timezone=timezone,
             locale=locale,
-            active=True,
-            created_at=now,
         )
-        s.add(user)
-        s.flush()
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type="user",
-            entity_id=user.id,
-            action="created",
-            changes={"email": (None, email), "role": (None, role.value)},
-        )
-        return user
+
+
+def create_user_in(
+    s: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None,
+    timezone: str = "UTC",
+    locale: str = "en",
+) -> User:
+    """Create a user inside the caller's transaction (an agent is a user and its profile)."""
+    email = validation.email(email)
+    validation.timezone(timezone)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid("a user needs a name of 1 to 200 characters", {"field": "name"})
+    if password is not None and len(password) < 8:
+        raise Invalid("password must have at least 8 characters", {"field": "password"})
+    if s.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None:
+        raise Conflict(f"a user with e-mail {email} exists", {"field": "email"})
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=_hasher.hash(password) if password else None,
+        timezone=timezone,
+        locale=locale,
+        active=True,
+        created_at=now,
+    )
+    s.add(user)
+    s.flush()
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type="user",
+        entity_id=user.id,
+        action="created",
+        changes={"email": (None, email), "role": (None, role.value)},
+    )
+    return user
 
 
 def authenticate_password(db: Database, email: str, password: str) -> Principal:

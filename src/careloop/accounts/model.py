@@ -26,19 +26,41 @@ class Permission(enum.StrEnum):
     USERS_MANAGE = "users:manage"
     TOKENS_MANAGE = "tokens:manage"
     SHOPS_MANAGE = "shops:manage"
+    WORKFORCE_READ = "workforce:read"  # rosters, who is on duty, attendance
+    WORKFORCE_MANAGE = "workforce:manage"  # agents, teams, shifts, leave, anyone's attendance
+    ATTENDANCE_OWN = "attendance:own"  # clock oneself in and out, take breaks
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.SUPERVISOR: frozenset(
-        {P.TICKETS_READ, P.TICKETS_CREATE, P.TICKETS_WORK, P.COMMERCE_READ, P.COMMERCE_WRITE}
+        {
+            P.TICKETS_READ,
+            P.TICKETS_CREATE,
+            P.TICKETS_WORK,
+            P.COMMERCE_READ,
+            P.COMMERCE_WRITE,
+            P.WORKFORCE_READ,
+            P.WORKFORCE_MANAGE,
+            P.ATTENDANCE_OWN,
+        }
     ),
-    Role.AGENT: frozenset({P.TICKETS_READ, P.TICKETS_CREATE, P.TICKETS_WORK, P.COMMERCE_READ}),
-    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ}),
-    # Systems that feed careloop: they create and upsert, and read back what they created.
+    Role.AGENT: frozenset(
+        {
+            P.TICKETS_READ,
+            P.TICKETS_CREATE,
+            P.TICKETS_WORK,
+            P.COMMERCE_READ,
+            P.WORKFORCE_READ,
+            P.ATTENDANCE_OWN,
+        }
+    ),
+    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ}),
+    # Systems that feed careloop: they create and upsert, and read back what they created;
+    # a routing or planning system reads who is on duty.
     Role.INTEGRATOR: frozenset(
-        {P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE}
+        {P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE, P.WORKFORCE_READ}
     ),
 }
 

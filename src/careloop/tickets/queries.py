@@ -15,7 +15,7 @@ from careloop.storage.engine import Database
 from careloop.storage.paging import newest_first
 from careloop.tickets.actions import ticket_in
 from careloop.tickets.commerce_tables import Brand, Customer, Order
-from careloop.tickets.model import Category, Channel, Priority, Status
+from careloop.tickets.model import OPEN_STATUSES, Category, Channel, Priority, Status
 from careloop.tickets.tables import Message, SavedView, Ticket, TicketTag
 
 
@@ -178,3 +178,15 @@ def customer_names(db: Database, customer_ids: Sequence[int | None]) -> dict[int
             select(Customer.id, Customer.name, Customer.email).where(Customer.id.in_(ids))
         ).all()
     return {row.id: row.name or row.email or f"#{row.id}" for row in rows}
+
+
+def open_tickets_by_assignee(s: Session, assignee_ids: Sequence[int]) -> dict[int, int]:
+    """How many open tickets each of these assignees holds (their load), in one GROUP BY."""
+    if not assignee_ids:
+        return {}
+    rows = s.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.assignee_id.in_(list(assignee_ids)), Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.assignee_id)
+    )
+    return {assignee: count for assignee, count in rows if assignee is not None}
