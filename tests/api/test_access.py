@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from typer.testing import CliRunner
 
 from careloop.accounts.model import Role
 from careloop.cli import app as cli
-from tests.factories import ticket_payload
+from tests.factories import make_agent, make_shift, ticket_payload
 
 ALL = set(Role)
 WRITERS = {Role.ADMIN, Role.SUPERVISOR, Role.AGENT}
+MANAGERS = {Role.ADMIN, Role.SUPERVISOR}
+
 
 # (method, path builder, body, roles that may)
 MATRIX = [
@@ -32,22 +36,101 @@ MATRIX = [
     ("GET", "/api/v1/users", None, {Role.ADMIN}),
     ("GET", "/api/v1/tokens", None, {Role.ADMIN}),
     ("POST", "/api/v1/tokens", {"name": "t", "role": "viewer"}, {Role.ADMIN}),
+    # The workforce: everyone reads the roster; supervisors and admins manage it.
+    ("GET", "/api/v1/agents", None, ALL),
+    ("GET", "/api/v1/agents/{aid}", None, ALL),
+    (
+        "POST",
+        "/api/v1/agents",
+        {
+            "name": "Agent {n}",
+            "email": "a{n}@example.com",
+            "languages": ["en"],
+            "timezone": "UTC",
+            "capacity": 5,
+        },
+        MANAGERS,
+    ),
+    ("PATCH", "/api/v1/agents/{aid}", {"capacity": 7}, MANAGERS),
+    ("GET", "/api/v1/teams", None, ALL),
+    ("POST", "/api/v1/teams", {"name": "Team {n}"}, MANAGERS),
+    ("GET", "/api/v1/shift-templates", None, ALL),
+    (
+        "POST",
+        "/api/v1/shift-templates",
+        {"name": "Early {n}", "starts": "07:00", "ends": "15:00", "timezone": "UTC"},
+        MANAGERS,
+    ),
+    ("GET", "/api/v1/shifts?from={day}T00:00:00Z&to={day}T23:00:00Z", None, ALL),
+    (
+        "POST",
+        "/api/v1/shifts",
+        lambda n, ids: {
+            "agent_id": ids["aid"],
+            "starts_at": f"2026-12-1{n}T08:00:00Z",
+            "ends_at": f"2026-12-1{n}T16:00:00Z",
+        },
+        MANAGERS,
+    ),
+    (
+        "POST",
+        "/api/v1/shifts/batch",
+        lambda n, ids: {
+            "status": "draft",
+            "shifts": [
+                {
+                    "agent_id": ids["aid"],
+                    "starts_at": f"2026-12-2{n}T08:00:00Z",
+                    "ends_at": f"2026-12-2{n}T16:00:00Z",
+                }
+            ],
+        },
+        MANAGERS,
+    ),
+    ("PATCH", "/api/v1/shifts/{sid}", {"note": "note {n}"}, MANAGERS),
+    (
+        "POST",
+        "/api/v1/rosters/publish",
+        {"from": "{day}T00:00:00Z", "to": "{day}T23:00:00Z"},
+        MANAGERS,
+    ),
+    (
+        "POST",
+        "/api/v1/agents/{aid}/leave",
+        {"kind": "sick", "start_date": "2027-01-0{m}", "end_date": "2027-01-0{m}"},
+        MANAGERS,
+    ),
+    ("GET", "/api/v1/leave?from={day}T00:00:00Z&to={day}T23:00:00Z", None, ALL),
+    ("GET", "/api/v1/holidays?country=DE&year=2026", None, ALL),
 ]
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
 )
-def test_role_matrix(client, auth, method, path, body, allowed):
+def test_role_matrix(client, auth, db, clock, method, path, body, allowed):
     admin = auth(Role.ADMIN)
     tid = client.post("/api/v1/tickets", json=ticket_payload(), headers=admin).json()["id"]
+    agent = make_agent(db, clock)
+    shift = make_shift(
+        db,
+        clock,
+        agent.id,
+        datetime(2026, 11, 30, 8, tzinfo=UTC),
+        datetime(2026, 11, 30, 16, tzinfo=UTC),
+    )
+    ids = {"tid": tid, "aid": agent.id, "sid": shift.id, "day": "2026-11-30"}
     for n, role in enumerate(Role):
-        url = path.format(tid=tid)
-        payload = (
-            {k: (v.format(n=n) if isinstance(v, str) else v) for k, v in body.items()}
-            if isinstance(body, dict)
-            else body
-        )
+        url = path.format(**ids)
+        if callable(body):
+            payload = body(n, ids)
+        elif isinstance(body, dict):
+            payload = {
+                k: (v.format(n=n, m=n + 1, **ids) if isinstance(v, str) else v)
+                for k, v in body.items()
+            }
+        else:
+            payload = body
         r = client.request(method, url, json=payload, headers=auth(role))
         if role in allowed:
             assert r.status_code < 300, (role, r.status_code, r.text)

@@ -21,13 +21,15 @@ from careloop.accounts.tables import User
 from careloop.clock import SystemClock
 from careloop.demo import aftersales, people, store
 from careloop.demo import orders as order_plans
+from careloop.demo import workforce as demo_workforce
 from careloop.demo.calendar import Window, batch_code
 from careloop.demo.catalog import BRANDS
 from careloop.demo.tickets import TicketPlan, plan_tickets
-from careloop.storage.audit import Actor
+from careloop.demo.workforce import DEMO_ACTOR, WorkforceReport
 from careloop.storage.engine import Database
+from careloop.workforce.tables import Agent
 
-DEMO_ACTOR = Actor(user_id=None, label="demo")
+__all__ = ["DEMO_ACTOR", "DemoReport", "DemoUser", "load_demo"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class DemoUser:
     name: str
     role: Role
     timezone: str
-    password: str | None  # None when the user existed already and was left alone
+    password: str | None  # None when the user existed already, or signs in with no password
+    signs_in: bool = True  # False: an agent added to fill the roster, given no password
 
 
 @dataclass
@@ -51,7 +54,9 @@ class DemoReport:
     tickets_by_language: dict[str, int] = field(default_factory=dict)
     tickets_by_status: dict[str, int] = field(default_factory=dict)
     planted: list[str] = field(default_factory=list)
+    workforce: WorkforceReport = field(default_factory=WorkforceReport)
     seconds: float = 0.0
+    workforce_seconds: float = 0.0
 
     def summary(self) -> str:
         c = self.counts
@@ -71,6 +76,7 @@ class DemoReport:
             f" ({c.get('notes', 0):,} internal notes)",
             f"  tickets by status: {mix(self.tickets_by_status)}",
             f"  tickets by language: {mix(self.tickets_by_language)}",
+            *demo_workforce.summary_lines(self.workforce),
             "  planted problems:",
             *(f"    - {p}" for p in self.planted),
             "  Names, e-mails, SKUs, amounts and texts repeat with the same --seed;"
@@ -80,7 +86,7 @@ class DemoReport:
         ]
         width = max((len(u.email) for u in self.users), default=10)
         for u in self.users:
-            password = u.password or "(existed already; unchanged)"
+            password = u.password or ("(existed already)" if u.signs_in else "(no password)")
             lines.append(
                 f"  {u.role.value:<11} {u.email:<{width}}  {password:<24} {u.name} ({u.timezone})"
             )
@@ -101,6 +107,7 @@ def load_demo(
         raise ValueError("the demo needs at least one order and no negative number of tickets")
     window = Window.ending(now or SystemClock().now())
     report = DemoReport(seed=seed, now=window.now)
+    demo_workforce.ensure_teams(db, now=window.now)
     report.users = _users(db, seed, window.now)
     agent_ids = _agent_ids(db)
     order_list, book = order_plans.plan_orders(seed, orders, window)
@@ -119,20 +126,31 @@ def load_demo(
     report.tickets_by_language = dict(Counter(t.language for t in ticket_list))
     report.tickets_by_status = dict(Counter(t.story.status.value for t in ticket_list))
     report.planted = _planted(ticket_list, window)
+    workforce_started = time.perf_counter()
+    report.workforce = demo_workforce.load_workforce(
+        db, seed=seed, now=window.now, agents=_agent_profiles(db)
+    )
+    wc = report.workforce.counts
+    report.counts |= wc | {"shifts": wc.get("published_shifts", 0) + wc.get("draft_shifts", 0)}
+    report.workforce_seconds = time.perf_counter() - workforce_started
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _users(db: Database, seed: int, now: datetime) -> list[DemoUser]:
-    """One user for each role and the support team; existing e-mails are left alone."""
+    """One user for each role and the support team; those who take tickets are agents (the
+    user and its profile). Existing e-mails are left alone."""
     rng = random.Random(f"{seed}:passwords")
     out = []
     for member in people.STAFF:
         email = people.staff_email(member)
-        password = people.staff_password(rng)
+        drawn = people.staff_password(rng)  # drawn for everyone: the others keep theirs
+        password = drawn if member.signs_in else None
         with db.read() as s:
             exists = s.scalar(select(User.id).where(func.lower(User.email) == email)) is not None
-        if not exists:
+        if not exists and member.takes_tickets:
+            demo_workforce.create_demo_agent(db, member, now=now, email=email, password=password)
+        elif not exists:
             create_user(
                 db,
                 actor=DEMO_ACTOR,
@@ -144,8 +162,9 @@ def _users(db: Database, seed: int, now: datetime) -> list[DemoUser]:
                 timezone=member.timezone,
                 locale=member.locale,
             )
+        given = None if exists else password
         out.append(
-            DemoUser(email, member.name, member.role, member.timezone, None if exists else password)
+            DemoUser(email, member.name, member.role, member.timezone, given, member.signs_in)
         )
     return out
 
@@ -158,6 +177,19 @@ def _agent_ids(db: Database) -> dict[str, int]:
             select(User.id, func.lower(User.email)).where(func.lower(User.email).in_(list(emails)))
         )
         return {emails[email]: user_id for user_id, email in rows}
+
+
+def _agent_profiles(db: Database) -> dict[str, int]:
+    """The demo's staff with an agent profile, by name (an existing user without one is not
+    rostered)."""
+    emails = {people.staff_email(m): m.name for m in people.STAFF if m.takes_tickets}
+    with db.read() as s:
+        rows = s.execute(
+            select(Agent.user_id, func.lower(User.email))
+            .join(User, User.id == Agent.user_id)
+            .where(func.lower(User.email).in_(list(emails)))
+        )
+        return {emails[email]: agent_id for agent_id, email in rows}
 
 
 def _planted(plans: list[TicketPlan], window: Window) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from careloop.accounts.model import Role
 
@@ -201,26 +202,133 @@ class StaffMember:
     timezone: str
     languages: tuple[str, ...]  # what the person answers tickets in
     locale: str = "en"
+    # The working profile of those who take tickets (agents, and supervisors who also do):
+    country: str | None = None  # whose public holidays they observe
+    team: str | None = None
+    shift: str | None = None  # the shift template they work (demo/workforce.py)
+    skills: tuple[str, ...] = ()  # none: every ticket
+    capacity: int = 12
+    # Whether the demo gives a password: hashing one costs ~0.15 s, and the demo runs in tests,
+    # so the agents added to fill the roster have none (an admin can set one).
+    signs_in: bool = True
+
+    @property
+    def takes_tickets(self) -> bool:
+        return self.shift is not None
 
 
 STAFF_DOMAIN = "lumahair.example"
 
-# One person for each role, then the rest of the support team around the world.
+EUROPE_AFRICA, AMERICAS, ASIA_PACIFIC = "Europe & Africa", "Americas", "Asia-Pacific"
+# Team -> its lead (a supervisor or a senior agent of the region).
+TEAM_LEADS = {EUROPE_AFRICA: "Amara Okoye", AMERICAS: "Isabelle Tremblay", ASIA_PACIFIC: "Li Wei"}
+
+
+def _agent(
+    name: str,
+    where: tuple[str, str],  # time zone, country
+    languages: str,
+    team: str,
+    shift: str,
+    *,
+    role: Role = Role.AGENT,
+    skills: tuple[str, ...] = (),
+    capacity: int = 12,
+    locale: str = "en",
+    signs_in: bool = True,
+) -> StaffMember:
+    timezone, country = where
+    return StaffMember(
+        name,
+        role,
+        timezone,
+        tuple(languages.split()),
+        locale,
+        country,
+        team,
+        shift,
+        skills,
+        capacity,
+        signs_in,
+    )
+
+
+def _filler(*args: Any, **kwargs: Any) -> StaffMember:
+    """An agent added to fill the roster: no password (see StaffMember.signs_in)."""
+    return _agent(*args, **kwargs, signs_in=False)
+
+
+_EA, _AM, _AP = EUROPE_AFRICA, AMERICAS, ASIA_PACIFIC
+_LAGOS, _PARIS, _BERLIN = ("Africa/Lagos", "NG"), ("Europe/Paris", "FR"), ("Europe/Berlin", "DE")
+_TORONTO, _CHICAGO = ("America/Toronto", "CA"), ("America/Chicago", "US")
+_MANILA, _SHANGHAI = ("Asia/Manila", "PH"), ("Asia/Shanghai", "CN")
+
+# One person for each role, then the rest of the support team around the world. New people go
+# at the end: passwords are drawn in this order. The two supervisors also take tickets.
 STAFF = (
     StaffMember("Grace Mensah", Role.ADMIN, "Europe/London", ("en",)),
-    StaffMember("Li Wei", Role.SUPERVISOR, "Asia/Shanghai", ("en",), locale="zh_Hans"),
-    StaffMember("Amara Okoye", Role.AGENT, "Africa/Lagos", ("en", "yo")),
+    _agent(
+        "Li Wei",
+        _SHANGHAI,
+        "en zh",
+        _AP,
+        "Asia day",
+        role=Role.SUPERVISOR,
+        capacity=8,
+        locale="zh_Hans",
+    ),
+    _agent("Amara Okoye", _LAGOS, "en yo", _EA, "Africa day"),
     StaffMember("Daniel Roth", Role.VIEWER, "Europe/Berlin", ("de", "en")),
     StaffMember("Kofi Asante", Role.INTEGRATOR, "Europe/London", ("en",)),
-    StaffMember("Aisha Bello", Role.AGENT, "Africa/Lagos", ("en", "ha", "yo")),
-    StaffMember("Wanjiru Kamau", Role.AGENT, "Africa/Nairobi", ("en", "sw")),
-    StaffMember("Thandeka Dlamini", Role.AGENT, "Africa/Johannesburg", ("en", "zu")),
-    StaffMember("Camille Laurent", Role.AGENT, "Europe/Paris", ("fr", "en")),
-    StaffMember("Jonas Weber", Role.AGENT, "Europe/Berlin", ("de", "en")),
-    StaffMember("Isabelle Tremblay", Role.AGENT, "America/Toronto", ("en", "fr")),
-    StaffMember("Keisha Brown", Role.AGENT, "America/Chicago", ("en", "es")),
-    StaffMember("Maria Reyes", Role.AGENT, "Asia/Manila", ("en", "es")),
-    StaffMember("Zhang Min", Role.SUPERVISOR, "Asia/Shanghai", ("en",), locale="zh_Hans"),
+    _agent("Aisha Bello", _LAGOS, "en ha yo", _EA, "Africa day"),
+    _agent("Wanjiru Kamau", ("Africa/Nairobi", "KE"), "en sw", _EA, "Africa east"),
+    _agent(
+        "Thandeka Dlamini", ("Africa/Johannesburg", "ZA"), "en zu", _EA, "Africa east", capacity=10
+    ),
+    _agent("Camille Laurent", _PARIS, "fr en", _EA, "EU early", capacity=14),
+    _agent("Jonas Weber", _BERLIN, "de en", _EA, "EU early"),
+    _agent("Isabelle Tremblay", _TORONTO, "en fr", _AM, "Americas day", capacity=10),
+    _agent("Keisha Brown", _CHICAGO, "en es", _AM, "Americas late", capacity=15),
+    _agent("Maria Reyes", _MANILA, "en es", _AP, "Asia early"),
+    _agent(
+        "Zhang Min",
+        _SHANGHAI,
+        "en zh",
+        _AP,
+        "Asia day",
+        role=Role.SUPERVISOR,
+        capacity=8,
+        locale="zh_Hans",
+    ),
+    # The team grown to cover every hour of the week (demo/workforce.py plans their shifts).
+    _filler("Lucía García", ("Europe/Madrid", "ES"), "es en de", _EA, "EU early"),
+    _filler("Lena Fischer", _BERLIN, "de en", _EA, "EU late"),
+    _filler("Léa Martin", _PARIS, "fr de en", _EA, "EU late", capacity=10),
+    _filler(
+        "Chloe Taylor",
+        ("Europe/London", "GB"),
+        "en",
+        _EA,
+        "EU late",
+        skills=("category:quality",),
+        capacity=8,
+    ),  # the quality specialist
+    _filler("Aminata Diallo", ("Africa/Dakar", "SN"), "fr en wo", _EA, "Africa day"),
+    _filler(
+        "Tiffany Johnson",
+        ("America/New_York", "US"),
+        "en",
+        _AM,
+        "Americas day",
+        skills=("channel:chat",),
+        capacity=15,
+    ),  # chat only, many conversations at once
+    _filler("Daniela Hernández", ("America/Mexico_City", "MX"), "es en", _AM, "Americas day"),
+    _filler("Geneviève Gagnon", _TORONTO, "fr en", _AM, "Americas late", capacity=10),
+    _filler("Jada Williams", _CHICAGO, "en", _AM, "Americas late", capacity=14),
+    _filler("Angelica Santos", _MANILA, "en tl", _AP, "Asia early"),
+    _filler("Joy Dela Cruz", _MANILA, "en tl", _AP, "Asia early", capacity=9),
+    _filler("Priya Raman", ("Asia/Singapore", "SG"), "en ta", _AP, "Asia day"),
 )
 
 

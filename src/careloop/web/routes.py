@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from careloop.web import auth, commerce, inbox, settings, tickets
+from careloop.web import attendance, auth, commerce, inbox, roster, settings, tickets
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, inbox, tickets, commerce, settings):
+for module in (auth, inbox, tickets, commerce, settings, roster, attendance):
     router.include_router(module.router)

@@ -5,7 +5,7 @@ changes). Rosters in bulk live in `rosters.py`, leave in `leave.py`, clocking in
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -142,6 +142,8 @@ def create_agent(
             created_at=now,
             updated_at=now,
         )
+        agent.user = user
+        agent.team = team_row
         s.add(agent)
         s.flush()
         audit.record(
@@ -172,6 +174,72 @@ def agent_in(s: Session, agent_id: int, *, lock: bool = False) -> Agent:
     if agent is None:
         raise NotFound(f"agent {agent_id} not found")
     return agent
+
+
+def lock_agents_in(s: Session, agent_ids: Collection[int], *, field: str) -> dict[int, Agent]:
+    """Lock the agents in id order (so two batches never deadlock); an unknown id is a 422,
+    as it is a reference in the request body."""
+    ids = sorted(set(agent_ids))
+    rows = s.scalars(
+        select(Agent)
+        .where(Agent.user_id.in_(ids))
+        .order_by(Agent.user_id)
+        .with_for_update(of=Agent)
+    )
+    agents = {a.user_id: a for a in rows.unique()}
+    missing = [i for i in ids if i not in agents]
+    if missing:
+        raise Invalid(f"agent {missing[0]} not found", {"field": field, "agent_id": missing[0]})
+    return agents
+
+
+def update_agent(
+    db: Database,
+    *,
+    actor: Actor,
+    now: datetime,
+    agent_id: int,
+    changes: dict[str, Any],
+) -> Agent:
+    """Change an agent's profile: languages, skills, timezone, capacity, team (a name, None for
+    none), country and active, each checked as on creation; audited with before and after."""
+    unknown = set(changes) - {*_PROFILE_FIELDS, "team", "active"}
+    if unknown:
+        raise Invalid(f"cannot change {sorted(unknown)}", {"field": sorted(unknown)[0]})
+    with db.write() as s:
+        agent = agent_in(s, agent_id, lock=True)
+        current = {k: getattr(agent, k) for k in _PROFILE_FIELDS}
+        profile = AgentProfile.checked(
+            **{**current, **{k: changes[k] for k in current.keys() & changes.keys()}}
+        )
+        after: dict[str, Any] = {k: getattr(profile, k) for k in _PROFILE_FIELDS}
+        if "active" in changes:
+            after["active"] = bool(changes["active"])
+        team = agent.team
+        if "team" in changes:
+            team = team_by_name_in(s, changes["team"]) if changes["team"] else None
+        diff = {k: (getattr(agent, k), v) for k, v in after.items() if getattr(agent, k) != v}
+        if (team.id if team else None) != agent.team_id:
+            diff["team"] = (agent.team.name if agent.team else None, team.name if team else None)
+            agent.team = team
+        if not diff:
+            return agent
+        for k, v in after.items():
+            setattr(agent, k, v)
+        agent.updated_at = now
+        audit.record(
+            s,
+            at=now,
+            actor=actor,
+            entity_type="agent",
+            entity_id=agent.user_id,
+            action="updated",
+            changes=diff,
+        )
+        return agent
+
+
+_PROFILE_FIELDS = ("languages", "skills", "timezone", "capacity", "country")
 
 
 # --- shifts: the rules every roster change shares --------------------------------------------

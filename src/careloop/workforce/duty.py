@@ -180,7 +180,7 @@ def evaluate_day(
     for shift in timeline.shifts:
         if not window.contains(shift.start) or shift.start > now:
             continue
-        if any(leave.contains(shift.start) for leave in timeline.leave):
+        if _excused(timeline, shift):
             continue
         arrived = _arrival(timeline, shift)
         if arrived is not None:
@@ -198,6 +198,11 @@ def evaluate_day(
         absent_shifts=absent,
         adherence=(total(in_adherence) / planned) if planned else None,
     )
+
+
+def _excused(timeline: AgentTimeline, shift: Interval) -> bool:
+    """Leave (e.g. sick leave) covering a shift's start excuses it: never late, never absent."""
+    return any(leave.contains(shift.start) for leave in timeline.leave)
 
 
 def _arrival(timeline: AgentTimeline, shift: Interval) -> datetime | None:
@@ -219,6 +224,8 @@ def attendance_state(timeline: AgentTimeline, day: Interval, now: datetime) -> A
     if current is not None:
         if clocked_in:
             return AttendanceState.ON
+        if _excused(timeline, current):
+            return AttendanceState.ON_LEAVE
         if now - current.start > ABSENT_AFTER:
             return AttendanceState.ABSENT
         if now - current.start > LATE_TOLERANCE:
@@ -230,6 +237,10 @@ def attendance_state(timeline: AgentTimeline, day: Interval, now: datetime) -> A
     if any(s.start > now for s in today):
         return AttendanceState.UPCOMING
     if today:
-        attended = any(_arrival(timeline, s) is not None for s in today)
-        return AttendanceState.DONE if attended else AttendanceState.ABSENT
+        if any(_arrival(timeline, s) is not None for s in today):
+            return AttendanceState.DONE
+        # Shifts excused by leave (sick leave over them) are not absences, as in evaluate_day.
+        if all(_excused(timeline, s) for s in today):
+            return AttendanceState.ON_LEAVE
+        return AttendanceState.ABSENT
     return AttendanceState.OFF

@@ -1,0 +1,1 @@
+"""Background work the application runs by itself (see `periodic`)."""

@@ -1,0 +1,314 @@
+"""The roster calendar: a team's week in the viewer's time zone, agents as rows and shifts as
+bars, hourly coverage by language under it; supervisors add and delete draft shifts and publish
+the week. Also the agent's iCalendar feed, opened by its secret address without a login."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from babel.dates import format_skeleton
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from careloop.accounts.model import Permission, Principal
+from careloop.errors import DomainError
+from careloop.web import session
+from careloop.web.access import Db, Now, WebRoute, require_page
+from careloop.web.errors import Problem
+from careloop.web.i18n import DEFAULT_LOCALE, N_, Formatter, normal_locale, translations
+from careloop.web.rendering import formatter_for, is_htmx, render
+from careloop.workforce import actions, calendar, rosters
+from careloop.workforce.model import LeaveKind, ShiftStatus, local_day, shift_instants, week_start
+from careloop.workforce.roster_queries import list_teams
+from careloop.workforce.tables import Shift
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Reader = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_READ))]
+Manager = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_MANAGE))]
+ShiftId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Short = Annotated[str, Form(max_length=200)]
+ALL_TEAMS = "all"
+DASH = "\u2013"  # an en dash between two times
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the days the pages open; the rest falls back to today
+LEAVE_KINDS = {
+    LeaveKind.VACATION: N_("Vacation"),
+    LeaveKind.SICK: N_("Sick"),
+    LeaveKind.OTHER: N_("Leave"),
+}
+SHIFT_STATUSES = {ShiftStatus.DRAFT: N_("Draft"), ShiftStatus.PUBLISHED: N_("Published")}
+
+
+def hm(fmt: Formatter, instant: datetime) -> str:
+    """A wall-clock time in the viewer's zone, 24-hour (read the same in English and Chinese)."""
+    return instant.astimezone(fmt.zone).strftime("%H:%M")
+
+
+def span_label(fmt: Formatter, starts_at: datetime, ends_at: datetime) -> str:
+    """ "07:00-15:00" (with an en dash) in the viewer's zone; "+1" when it ends on a later
+    local day."""
+    later = (ends_at.astimezone(fmt.zone).date() - starts_at.astimezone(fmt.zone).date()).days
+    return f"{hm(fmt, starts_at)}{DASH}{hm(fmt, ends_at)}" + (f" (+{later})" if later > 0 else "")
+
+
+def day_label(fmt: Formatter, day: date) -> str:
+    return str(format_skeleton("MMMEd", day, locale=fmt.locale))
+
+
+def parse_day(value: str, default: date) -> date:
+    """A YYYY-MM-DD from a query string or form; anything else, or a year far off, is `default`."""
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return default
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else default
+
+
+class RosterQuery:
+    """The week and team asked for in the query string or a form; what is not understood falls
+    back to this week and the viewer's own team."""
+
+    def __init__(self, monday: date, team: str) -> None:
+        self.monday = monday
+        self.team = team
+
+    @property
+    def team_id(self) -> int | None:
+        return int(self.team) if self.team.isdigit() else None
+
+    @classmethod
+    def parse(
+        cls, week: str, team: str, *, principal: Principal, db: Db, now: datetime, fmt: Formatter
+    ) -> RosterQuery:
+        day = parse_day(week, now.astimezone(fmt.zone).date())
+        team = team.strip()
+        if team != ALL_TEAMS and not (team.isdigit() and 0 < int(team) < 2**31):
+            mine = calendar.agent_of_user(db, principal.user_id)
+            if mine is not None and mine.team_id is not None:
+                team = str(mine.team_id)
+            else:
+                teams = list_teams(db)
+                team = str(teams[0].id) if teams else ALL_TEAMS
+        return cls(day - timedelta(days=day.weekday()), team)
+
+    def url(self, monday: date | None = None) -> str:
+        params = {"week": (monday or self.monday).isoformat(), "team": self.team}
+        return "/roster?" + urlencode(params)
+
+
+def roster_page(
+    request: Request,
+    principal: Principal,
+    db: Db,
+    now: datetime,
+    query: RosterQuery,
+    *,
+    problem: Problem | None = None,
+    form: dict[str, str] | None = None,
+    notice: tuple[str, dict[str, str]] | None = None,
+) -> HTMLResponse:
+    fmt = formatter_for(request, principal)
+    zone = fmt.zone.key
+    week = calendar.week_of(query.monday, zone)
+    roster = calendar.roster_week(
+        db, week_start_instant=week.start, week_end_instant=week.end, team_id=query.team_id
+    )
+    days = []
+    for i in range(7):
+        day = query.monday + timedelta(days=i)
+        placed = calendar.place(local_day(day, zone), week)
+        days.append({"day": day, "label": day_label(fmt, day), "at": placed})
+    last = query.monday + timedelta(days=6)
+    labels = {d["day"]: d["label"] for d in days}
+    hour_labels = []
+    for start in roster.hours:
+        local = start.astimezone(fmt.zone)
+        hour_labels.append(f"{labels.get(local.date(), local.date().isoformat())} {local:%H:%M}")
+    context: dict[str, Any] = {
+        "query": query,
+        "roster": roster,
+        "teams": list_teams(db),
+        "all_teams": ALL_TEAMS,
+        "days": days,
+        "hour_labels": hour_labels,
+        "day_starts": {
+            i for i, h in enumerate(roster.hours) if i and h.astimezone(fmt.zone).hour == 0
+        },
+        "title_range": f"{day_label(fmt, query.monday)} {DASH} {day_label(fmt, last)}",
+        "prev_url": query.url(query.monday - timedelta(days=7)),
+        "next_url": query.url(query.monday + timedelta(days=7)),
+        "this_url": query.url(week_start(now.astimezone(fmt.zone).date())),
+        "hm": lambda instant: hm(fmt, instant),
+        "span": lambda a, b: span_label(fmt, a, b),
+        "leave_kinds": LEAVE_KINDS,
+        "statuses": SHIFT_STATUSES,
+        "zone": zone,
+        "problem": problem,
+        "form": form or {"day": query.monday.isoformat(), "starts": "07:00", "ends": "15:00"},
+        "notice": notice,
+        "manage": principal.can(Permission.WORKFORCE_MANAGE),
+    }
+    return render(
+        request,
+        "workforce/roster.html",
+        context,
+        principal=principal,
+        status=problem.status if problem else 200,
+        page_url=query.url() if request.method != "GET" else None,
+    )
+
+
+def _done(
+    request: Request,
+    principal: Principal,
+    db: Db,
+    now: datetime,
+    query: RosterQuery,
+    notice: str,
+    **params: str,
+) -> Response:
+    """After a change: htmx gets the page to swap in, a plain form a redirect back to it."""
+    if is_htmx(request):
+        return roster_page(request, principal, db, now, query, notice=(notice, params))
+    session.flash(request, notice, **params)
+    return RedirectResponse(query.url(), status_code=303)
+
+
+@router.get("/roster", response_class=HTMLResponse)
+def roster(
+    request: Request, principal: Reader, db: Db, now: Now, week: str = "", team: str = ""
+) -> HTMLResponse:
+    fmt = formatter_for(request, principal)
+    query = RosterQuery.parse(week[:20], team[:20], principal=principal, db=db, now=now, fmt=fmt)
+    return roster_page(request, principal, db, now, query)
+
+
+@router.post("/roster/shifts", response_class=HTMLResponse)
+def add_draft(
+    request: Request,
+    principal: Manager,
+    db: Db,
+    now: Now,
+    week: Short = "",
+    team: Short = "",
+    agent_id: Short = "",
+    day: Short = "",
+    starts: Short = "",
+    ends: Short = "",
+    note: Short = "",
+) -> Response:
+    """A draft shift from wall-clock times in the viewer's zone; an end not after the start is
+    the next day (a night shift)."""
+    fmt = formatter_for(request, principal)
+    query = RosterQuery.parse(week, team, principal=principal, db=db, now=now, fmt=fmt)
+    form = {"agent_id": agent_id, "day": day, "starts": starts, "ends": ends, "note": note}
+    try:
+        on = parse_day(day, date.min)
+        start, end = time.fromisoformat(starts), time.fromisoformat(ends)
+        agent = int(agent_id)
+        if on == date.min or not 0 < agent < 2**31:
+            raise ValueError(day)
+    except ValueError:
+        problem = Problem(N_("Choose an agent, a day and the start and end times."))
+        return roster_page(request, principal, db, now, query, problem=problem, form=form)
+    span = shift_instants(on, start, end, fmt.zone.key)
+    try:
+        actions.create_shift(
+            db,
+            actor=principal.actor,
+            now=now,
+            agent_id=agent,
+            starts_at=span.start,
+            ends_at=span.end,
+            status=ShiftStatus.DRAFT,
+            note=note.strip() or None,
+        )
+    except DomainError as exc:
+        return roster_page(request, principal, db, now, query, problem=Problem.of(exc), form=form)
+    return _done(request, principal, db, now, query, N_("Draft shift added."))
+
+
+@router.post("/roster/shifts/{shift_id}/delete", response_class=HTMLResponse)
+def delete_draft(
+    request: Request,
+    shift_id: ShiftId,
+    principal: Manager,
+    db: Db,
+    now: Now,
+    week: Short = "",
+    team: Short = "",
+) -> Response:
+    fmt = formatter_for(request, principal)
+    query = RosterQuery.parse(week, team, principal=principal, db=db, now=now, fmt=fmt)
+    try:
+        rosters.delete_shift(db, actor=principal.actor, now=now, shift_id=shift_id)
+    except DomainError as exc:
+        return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
+    return _done(request, principal, db, now, query, N_("Shift deleted."))
+
+
+@router.post("/roster/publish", response_class=HTMLResponse)
+def publish_week(
+    request: Request,
+    principal: Manager,
+    db: Db,
+    now: Now,
+    week: Short = "",
+    team: Short = "",
+) -> Response:
+    """Publish the drafts starting in the shown week (of the shown team): agents are told."""
+    fmt = formatter_for(request, principal)
+    query = RosterQuery.parse(week, team, principal=principal, db=db, now=now, fmt=fmt)
+    span = calendar.week_of(query.monday, fmt.zone.key)
+    try:
+        published = rosters.publish_shifts(
+            db,
+            actor=principal.actor,
+            now=now,
+            starts=span.start,
+            ends=span.end,
+            team_id=query.team_id,
+        )
+    except DomainError as exc:
+        return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
+    return _done(
+        request,
+        principal,
+        db,
+        now,
+        query,
+        N_("Shifts published: %(count)s."),
+        count=str(len(published)),
+    )
+
+
+# --- the iCalendar feed ----------------------------------------------------------------------
+
+
+@router.get("/calendar/{token}.ics")
+def ics_feed(request: Request, token: str, db: Db, now: Now) -> Response:
+    """No login: the secret in the address is the key, as with a calendar app's secret address.
+    Titles are in the agent's own language."""
+    agent = calendar.agent_by_calendar_token(db, token)
+    tr = translations(normal_locale(agent.user.locale) or DEFAULT_LOCALE)
+    shift_title = tr.gettext("Shift")
+
+    def summary(shift: Shift) -> str:
+        return f"{shift_title}: {shift.note}" if shift.note else shift_title
+
+    body = calendar.ics_feed(
+        db,
+        agent=agent,
+        now=now,
+        calendar_name=tr.gettext("careloop shifts: %(name)s") % {"name": agent.name},
+        summary=summary,
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="shifts.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
