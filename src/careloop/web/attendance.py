@@ -21,7 +21,7 @@ from careloop.web.errors import Problem
 from careloop.web.i18n import N_, Formatter
 from careloop.web.rendering import formatter_for, is_htmx, render
 from careloop.web.roster import ALL_TEAMS, day_label, hm, parse_day, span_label
-from careloop.workforce import attendance, calendar, queries
+from careloop.workforce import agent_shifts, attendance, queries
 from careloop.workforce.model import AttendanceState, local_day
 from careloop.workforce.roster_queries import list_teams
 
@@ -67,7 +67,7 @@ def _team(team: str, principal: Principal, db: Database) -> str:
     team = team.strip()[:20]
     if team == ALL_TEAMS or (team.isdigit() and 0 < int(team) < 2**31):
         return team
-    mine = calendar.agent_of_user(db, principal.user_id)
+    mine = agent_shifts.agent_of_user(db, principal.user_id)
     if mine is not None and mine.team_id is not None:
         return str(mine.team_id)
     teams = list_teams(db)
@@ -168,8 +168,8 @@ def my_shifts_page(
     notice: str | None = None,
 ) -> HTMLResponse:
     fmt = formatter_for(request, principal)
-    agent = calendar.agent_of_user(db, principal.user_id)
-    mine = calendar.my_shifts(db, agent_id=agent.user_id, now=now) if agent else None
+    agent = agent_shifts.agent_of_user(db, principal.user_id)
+    mine = agent_shifts.my_shifts(db, agent_id=agent.user_id, now=now) if agent else None
     status = queries.clock_status(db, agent_id=agent.user_id, now=now) if agent else None
     feed = None
     if agent is not None:
@@ -225,7 +225,7 @@ def clock(
 ) -> Response:
     """Clock oneself in or out, start or end a break; a refusal is shown on the page."""
     run, done = CLOCK_ACTIONS[action]
-    agent = calendar.agent_of_user(db, principal.user_id)
+    agent = agent_shifts.agent_of_user(db, principal.user_id)
     if agent is None:
         problem = Problem(
             N_("You have no agent profile, so there is nothing to clock."), status=404

@@ -19,7 +19,7 @@ from careloop.web.access import Db, Now, WebRoute, require_page
 from careloop.web.errors import Problem
 from careloop.web.i18n import DEFAULT_LOCALE, N_, Formatter, normal_locale, translations
 from careloop.web.rendering import formatter_for, is_htmx, render
-from careloop.workforce import actions, calendar, rosters
+from careloop.workforce import actions, agent_shifts, calendar, rosters
 from careloop.workforce.model import LeaveKind, ShiftStatus, local_day, shift_instants, week_start
 from careloop.workforce.roster_queries import list_teams
 from careloop.workforce.tables import Shift
@@ -84,7 +84,7 @@ class RosterQuery:
         day = parse_day(week, now.astimezone(fmt.zone).date())
         team = team.strip()
         if team != ALL_TEAMS and not (team.isdigit() and 0 < int(team) < 2**31):
-            mine = calendar.agent_of_user(db, principal.user_id)
+            mine = agent_shifts.agent_of_user(db, principal.user_id)
             if mine is not None and mine.team_id is not None:
                 team = str(mine.team_id)
             else:
@@ -290,14 +290,14 @@ def publish_week(
 def ics_feed(request: Request, token: str, db: Db, now: Now) -> Response:
     """No login: the secret in the address is the key, as with a calendar app's secret address.
     Titles are in the agent's own language."""
-    agent = calendar.agent_by_calendar_token(db, token)
+    agent = agent_shifts.agent_by_calendar_token(db, token)
     tr = translations(normal_locale(agent.user.locale) or DEFAULT_LOCALE)
     shift_title = tr.gettext("Shift")
 
     def summary(shift: Shift) -> str:
         return f"{shift_title}: {shift.note}" if shift.note else shift_title
 
-    body = calendar.ics_feed(
+    body = agent_shifts.ics_feed(
         db,
         agent=agent,
         now=now,
