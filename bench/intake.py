@@ -268,18 +268,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _database(backend: str, postgres_url: str, scratch: Path) -> Iterator[str]:
+def _database(
+    backend: str, postgres_url: str, scratch: Path, database: str = BENCH_DB
+) -> Iterator[str]:
+    """A fresh database for one run: a file in `scratch`, or a PostgreSQL database dropped after."""
     if backend == "sqlite":
-        yield f"sqlite:///{scratch / 'careloop-bench.db'}"
+        yield f"sqlite:///{scratch / (database + '.db')}"
         return
     admin = make_url(postgres_url).set(drivername="postgresql")
     conninfo = admin.render_as_string(hide_password=False)
-    name = sql.Identifier(BENCH_DB)
+    name = sql.Identifier(database)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
     try:
-        yield admin.set(database=BENCH_DB).render_as_string(hide_password=False)
+        yield admin.set(database=database).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
