@@ -54,6 +54,12 @@ MATRIX = [
     ("PATCH", "/api/v1/agents/{aid}", {"capacity": 7}, MANAGERS),
     ("GET", "/api/v1/teams", None, ALL),
     ("POST", "/api/v1/teams", {"name": "Team {n}"}, MANAGERS),
+    (
+        "PATCH",
+        "/api/v1/teams/{team}",
+        lambda n, ids: {"name": f"Renamed {n}", "lead_id": ids["aid"]},
+        MANAGERS,
+    ),
     ("GET", "/api/v1/shift-templates", None, ALL),
     (
         "POST",
@@ -119,7 +125,8 @@ def test_role_matrix(client, auth, db, clock, method, path, body, allowed):
         datetime(2026, 11, 30, 8, tzinfo=UTC),
         datetime(2026, 11, 30, 16, tzinfo=UTC),
     )
-    ids = {"tid": tid, "aid": agent.id, "sid": shift.id, "day": "2026-11-30"}
+    team = client.post("/api/v1/teams", json={"name": "Matrix"}, headers=admin).json()["id"]
+    ids = {"tid": tid, "aid": agent.id, "sid": shift.id, "team": team, "day": "2026-11-30"}
     for n, role in enumerate(Role):
         url = path.format(**ids)
         if callable(body):

@@ -272,3 +272,85 @@ def test_bad_team_is_refused_and_creates_nothing(client, auth, db, body, status)
     r = client.post("/api/v1/teams", json=body, headers=auth())
     assert r.status_code == status, r.text
     assert count(db, Team) == 1
+
+
+def test_patch_team_renames_it_and_changes_its_lead_audited(client, auth, db, clock):
+    admin = auth(Role.ADMIN)
+    team = make_team(client, admin, "EMEA")
+    first, second = make_agent(db, clock), make_agent(db, clock)
+    h = auth(Role.SUPERVISOR)
+    r = client.patch(f"/api/v1/teams/{team['id']}", json={"lead_id": first.id}, headers=h)
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["lead_id"]) == ("EMEA", first.id)
+    r = client.patch(
+        f"/api/v1/teams/{team['id']}",
+        json={"name": " Europe & Africa ", "lead_id": second.id},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["name"], r.json()["lead_id"]) == ("Europe & Africa", second.id)
+    listed = client.get("/api/v1/teams", headers=auth(Role.VIEWER)).json()["items"]
+    assert [(t["name"], t["lead_id"]) for t in listed] == [("Europe & Africa", second.id)]
+    # Agents join a team by its name: the new one.
+    r = client.patch(f"/api/v1/agents/{first.id}", json={"team": "europe & africa"}, headers=h)
+    assert r.json()["team_id"] == team["id"]
+    # The same name in another case is a rename; null removes the lead; nothing sent, no audit.
+    r = client.patch(
+        f"/api/v1/teams/{team['id']}", json={"name": "EUROPE & AFRICA", "lead_id": None}, headers=h
+    )
+    assert (r.json()["name"], r.json()["lead_id"]) == ("EUROPE & AFRICA", None)
+    assert client.patch(f"/api/v1/teams/{team['id']}", json={}, headers=h).status_code == 200
+    entries = audit_of(db, team["id"], "team")
+    assert [e.action for e in entries] == ["created", "updated", "updated", "updated"]
+    assert entries[1].changes == {"lead_id": {"before": None, "after": first.id}}
+    assert entries[2].changes == {
+        "name": {"before": "EMEA", "after": "Europe & Africa"},
+        "lead_id": {"before": first.id, "after": second.id},
+    }
+    assert entries[2].actor_label == "token:supervisor token"
+    assert entries[3].changes["lead_id"] == {"before": second.id, "after": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"name": "apac"}, 409),  # another team's name, in another case
+        ({"name": "APAC", "lead_id": "{other}"}, 409),  # the new lead is not kept either
+        ({"lead_id": 999999}, 422),  # not an agent
+        ({"lead_id": "{user}"}, 422),  # a user, but not an agent
+        ({"name": "Fine", "lead_id": 999999}, 422),  # the rename is not kept either
+        ({"lead_id": 0}, 422),
+        ({"name": ""}, 422),
+        ({"name": "   "}, 422),
+        ({"name": None}, 422),
+        ({"name": "x" * 101}, 422),
+        ({"colour": "red"}, 422),
+    ],
+)
+def test_bad_team_patch_is_refused_and_changes_nothing(
+    client, auth, db, clock, make_user, body, status
+):
+    admin = auth(Role.ADMIN)
+    make_team(client, admin, "APAC")
+    lead, other = make_agent(db, clock), make_agent(db, clock)
+    team = client.post(
+        "/api/v1/teams", json={"name": "EMEA", "lead_id": lead.id}, headers=admin
+    ).json()
+    ids = {"{other}": other.id, "{user}": make_user(Role.VIEWER).id}
+    payload = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+    before = client.get("/api/v1/teams", headers=admin).json()
+    r = client.patch(f"/api/v1/teams/{team['id']}", json=payload, headers=admin)
+    assert r.status_code == status, r.text
+    assert set(r.json()["error"]) == {"code", "message", "details"}
+    assert client.get("/api/v1/teams", headers=admin).json() == before
+    assert [e.action for e in audit_of(db, team["id"], "team")] == ["created"]
+
+
+def test_patch_unknown_team_is_404_and_agents_may_not_patch_teams(client, auth):
+    assert (
+        client.patch("/api/v1/teams/424242", json={"name": "X"}, headers=auth()).status_code == 404
+    )
+    team = make_team(client, auth(Role.ADMIN))
+    r = client.patch(f"/api/v1/teams/{team['id']}", json={"name": "X"}, headers=auth(Role.AGENT))
+    assert r.status_code == 403
+    assert client.get("/api/v1/teams", headers=auth()).json()["items"][0]["name"] == "EMEA"

@@ -322,3 +322,33 @@ def test_adherence_per_day(client, db, clock, agent, auth):
         headers=sup,
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("how", ["single", "batch", "publish"])
+def test_a_back_to_back_shift_added_while_clocked_in_extends_the_clock_in(
+    client, db, clock, auth, agent, how
+):
+    """Clocked in for 08:00-16:00, the agent is given 16:00-20:00 as well: the clock-in now
+    lapses at 20:30 and the agent is on duty at 17:00, whichever way the shift was added."""
+    lead = auth(Role.SUPERVISOR)
+    assert post(client, agent.id, "clock-in", lead).status_code == 200
+    extra = {
+        "agent_id": agent.id,
+        "starts_at": "2026-11-02T16:00:00Z",
+        "ends_at": "2026-11-02T20:00:00Z",
+    }
+    if how == "single":
+        r = client.post("/api/v1/shifts", json=extra, headers=lead)
+    elif how == "batch":
+        r = client.post("/api/v1/shifts/batch", json={"shifts": [extra]}, headers=lead)
+    else:
+        draft = client.post("/api/v1/shifts", json={**extra, "status": "draft"}, headers=lead)
+        assert draft.status_code == 201, draft.text
+        window = {"from": "2026-11-02T00:00:00Z", "to": "2026-11-03T00:00:00Z"}
+        r = client.post("/api/v1/rosters/publish", json=window, headers=lead)
+    assert r.status_code in (200, 201), r.text
+    with db.read() as s:
+        expires = s.scalar(select(ClockInRow.expires_at).where(ClockInRow.agent_id == agent.id))
+    assert expires == utc(2026, 11, 2, 20, 30)
+    on_duty = client.get("/api/v1/on-duty?at=2026-11-02T17:00:00Z", headers=lead).json()
+    assert [x["agent_id"] for x in on_duty["items"]] == [agent.id]

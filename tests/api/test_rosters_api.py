@@ -251,6 +251,7 @@ def test_template_application_is_all_or_nothing(client, auth, db, clock):
         headers=h,
     )
     assert r.status_code == 409, r.text
+    assert r.json()["error"]["details"]["index"] == 3  # day by day, agent by agent
     assert count(db, Shift) == 1
 
 

@@ -36,7 +36,7 @@ from careloop.tickets.tables import Message, Ticket, TicketTag
 from careloop.workforce.model import Interval, LeaveKind, ShiftStatus
 from careloop.workforce.queries import on_duty_agents
 from careloop.workforce.roster_queries import list_agents, list_leave, list_shifts, list_teams
-from careloop.workforce.tables import Agent, ClockInRow, Shift, Team
+from careloop.workforce.tables import Agent, ClockInRow, Shift, ShiftNotice, Team
 
 MARKETS = {"US", "CA", "GB", "FR", "DE", "NG", "ZA", "KE"}
 CURRENCIES = {"US": "USD", "CA": "CAD", "GB": "GBP", "FR": "EUR", "DE": "EUR", "NG": "NGN"}
@@ -231,6 +231,32 @@ def test_demo_rosters_every_hour_with_english_speakers_and_clocks_in_today(db: D
     for team in teams:
         assert team.lead_id is not None and by_id[team.lead_id].team_id == team.id
         assert by_id[team.lead_id].name == TEAM_LEADS[team.name]
+    # The roster and the leads went through the actions: audited, the agents told.
+    with db.read() as s:
+        shift_ids = set(s.scalars(select(Shift.id)))
+        audited = set(
+            s.scalars(
+                select(AuditEntry.entity_id).where(
+                    AuditEntry.entity_type == "shift", AuditEntry.action == "created"
+                )
+            )
+        )
+        told = s.scalar(
+            select(func.count()).select_from(ShiftNotice).where(ShiftNotice.kind == "published")
+        )
+        templated = s.scalar(
+            select(func.count()).select_from(Shift).where(Shift.template_id.is_not(None))
+        )
+        led = s.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.entity_type == "team",
+                AuditEntry.action == "updated",
+                AuditEntry.actor_label == "demo",
+            )
+        )
+        assert sorted(led) == sorted(t.id for t in teams)
+    assert audited == shift_ids and templated == len(shift_ids)
+    assert told == report.counts["published_shifts"]
 
     # Every instant of the published weeks (every 90 minutes: on and between the hours shifts
     # change) has two English speakers rostered and not on leave.

@@ -29,6 +29,7 @@ from careloop.workforce.schemas import (
     TeamCreate,
     TeamList,
     TeamOut,
+    TeamUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["workforce"])
@@ -114,6 +115,22 @@ def update_agent(
 def create_team(body: TeamCreate, principal: Manager, db: DB, now: Now) -> TeamOut:
     team = actions.create_team(
         db, actor=principal.actor, now=now, name=body.name, lead_id=body.lead_id
+    )
+    return TeamOut.of(team)
+
+
+@router.patch("/teams/{team_id}", response_model=TeamOut, tags=["agents"])
+def update_team(team_id: PathId, body: TeamUpdate, principal: Manager, db: DB, now: Now) -> TeamOut:
+    """Rename a team or change its lead (an agent); only the fields sent change, `null` lead_id
+    leaves it without one. A name another team has, in any case, is a 409."""
+    sent = body.model_fields_set
+    team = actions.update_team(
+        db,
+        actor=principal.actor,
+        now=now,
+        team_id=team_id,
+        name=body.name if body.name is not None else ...,
+        lead_id=body.lead_id if "lead_id" in sent else ...,
     )
     return TeamOut.of(team)
 

@@ -1,20 +1,17 @@
 """The demo's support team at work: teams with their leads, the shift templates, the roster of
-demo/roster_plan.py (published weeks and a week of drafts, written in one transaction), a
-vacation and a sick day, and today's clock-ins and breaks. Agents, teams, templates, leave and
-attendance go through the workforce actions (each clock-in made at the instant it happened);
-the roster and the team leads are written here, with the audit rows the actions would write."""
+demo/roster_plan.py (published weeks and a week of drafts, added in one transaction), a
+vacation and a sick day, and today's clock-ins and breaks, all through the workforce actions
+(each clock-in made at the instant it happened)."""
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from careloop.accounts.tables import User
 from careloop.demo.people import TEAM_LEADS, StaffMember
@@ -27,20 +24,14 @@ from careloop.demo.roster_plan import (
     plan_roster,
     roster_start,
 )
-from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
 from careloop.workforce import attendance
-from careloop.workforce.actions import (
-    AgentProfile,
-    create_agent,
-    create_team,
-    planned_breaks,
-    tell_agent_in,
-)
+from careloop.workforce.actions import AgentProfile, create_agent, create_team, update_team
 from careloop.workforce.leave import leave_for_days
-from careloop.workforce.model import Interval, ShiftStatus, check_shift_span
+from careloop.workforce.model import ShiftStatus
 from careloop.workforce.queries import on_duty_agents
+from careloop.workforce.shift_batches import ShiftSpec, add_shifts_in
 from careloop.workforce.tables import Agent, Shift, ShiftTemplate, Team
 from careloop.workforce.templates import create_template
 
@@ -122,8 +113,7 @@ def load_workforce(
     if not plan or _rostered_already(db, list(agents.values()), plan):
         report.notes.append("the demo agents were rostered already: roster left alone")
         return report
-    with db.write() as s:
-        _write_roster(s, plan, agents, templates, now)
+    _add_roster(db, plan, agents, templates, now)
     by_status = Counter(p.status for p in plan)
     report.counts["published_shifts"] = by_status[ShiftStatus.PUBLISHED]
     report.counts["draft_shifts"] = by_status[ShiftStatus.DRAFT]
@@ -157,80 +147,43 @@ def load_workforce(
     return report
 
 
-def _write_roster(
-    s: Session,
+def _add_roster(
+    db: Database,
     plan: Sequence[PlannedShift],
     agents: dict[str, int],
     templates: dict[str, int],
     now: datetime,
 ) -> None:
-    """The planned shifts in one flush, each with the audit row and (when published) the notice
-    that `actions.add_shift_in` writes. Written here in bulk because add_shift_in locks and
-    queries per shift (about 4 ms each, seconds for the demo's 460 shifts); the plan cannot
-    overlap itself (checked below) and the weeks hold no shift of these agents yet."""
-    by_agent: dict[str, list[Interval]] = defaultdict(list)
-    for p in plan:
-        check_shift_span(p.span.start, p.span.end)
-        by_agent[p.member.name].append(p.span)
-    for name, spans in by_agent.items():
-        for a, b in itertools.pairwise(sorted(spans)):
-            if a.overlaps(b):
-                raise ValueError(f"the demo roster overlaps for {name}: {a} and {b}")
-    rows = [
-        Shift(
-            agent_id=agents[p.member.name],
-            starts_at=p.span.start,
-            ends_at=p.span.end,
-            status=p.status,
-            template_id=templates[p.template.name],
-            skills=None,
-            breaks=planned_breaks(p.span, [p.template.break_rule.within(p.span)]),
-            note=None,
-            created_at=now,
-            updated_at=now,
-            published_at=now if p.status == ShiftStatus.PUBLISHED else None,
-        )
-        for p in plan
-    ]
-    s.add_all(rows)
-    s.flush()
-    for shift in rows:
-        audit.record(
-            s,
-            at=now,
-            actor=DEMO_ACTOR,
-            entity_type="shift",
-            entity_id=shift.id,
-            action="created",
-            changes={
-                "agent_id": (None, shift.agent_id),
-                "starts_at": (None, shift.starts_at),
-                "ends_at": (None, shift.ends_at),
-                "status": (None, shift.status.value),
-            },
-        )
-        if shift.status == ShiftStatus.PUBLISHED:
-            tell_agent_in(s, now=now, shift=shift, kind="published")
+    """The planned shifts through `add_shifts_in`, one batch per status in one transaction, so
+    the roster is checked, audited and told to the agents as any other."""
+    with db.write() as s:
+        for status in (ShiftStatus.PUBLISHED, ShiftStatus.DRAFT):
+            specs = [
+                ShiftSpec(
+                    agent_id=agents[p.member.name],
+                    starts_at=p.span.start,
+                    ends_at=p.span.end,
+                    breaks=[p.template.break_rule.within(p.span)],
+                    template_id=templates[p.template.name],
+                )
+                for p in plan
+                if p.status == status
+            ]
+            add_shifts_in(s, actor=DEMO_ACTOR, now=now, specs=specs, status=status)
 
 
 def _set_leads(db: Database, agents: dict[str, int], now: datetime) -> None:
-    """Each team's lead, when the team has none and the lead is an agent. There is no action to
-    change a team's lead yet, so the demo writes it here, with its audit row."""
-    with db.write() as s:
-        for team in s.scalars(select(Team).where(Team.name.in_(list(TEAM_LEADS)))):
-            lead = agents.get(TEAM_LEADS[team.name])
-            if team.lead_id is not None or lead is None:
-                continue
-            team.lead_id = lead
-            audit.record(
-                s,
-                at=now,
-                actor=DEMO_ACTOR,
-                entity_type="team",
-                entity_id=team.id,
-                action="lead_changed",
-                changes={"lead_id": (None, lead)},
-            )
+    """Each team's lead, when the team has none and the lead is an agent."""
+    with db.read() as s:
+        teams = s.execute(
+            select(Team.id, Team.name, Team.lead_id)
+            .where(Team.name.in_(list(TEAM_LEADS)))
+            .order_by(Team.id)
+        ).all()
+    for team_id, name, lead_id in teams:
+        lead = agents.get(TEAM_LEADS[name])
+        if lead_id is None and lead is not None:
+            update_team(db, actor=DEMO_ACTOR, now=now, team_id=team_id, lead_id=lead)
 
 
 def _templates(db: Database, now: datetime) -> dict[str, int]:

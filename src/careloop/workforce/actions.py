@@ -1,25 +1,29 @@
-"""State changes of the workforce: teams and agents; the shift rules every roster change
-shares (no overlap for one agent, at most 16 hours, audited, the agent told of published
-changes). Rosters in bulk live in `rosters.py`, leave in `leave.py`, clocking in `attendance.py`."""
+"""State changes of the workforce: agents (teams in `teams.py`, re-exported here); the shift
+rules every roster change shares (no overlap for one agent, at most 16 hours, audited, the
+agent told of published changes). Shifts in bulk live in `shift_batches.py`, the rest of the
+roster in `rosters.py`, leave in `leave.py`, clocking in `attendance.py`."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop import validation
 from careloop.accounts.actions import create_user_in
 from careloop.accounts.model import Role
-from careloop.errors import Conflict, Invalid, NotFound
+from careloop.errors import Conflict, Invalid
 from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
+from careloop.workforce.agent_rows import agent_in as agent_in
+from careloop.workforce.agent_rows import lock_agents_in as lock_agents_in
+from careloop.workforce.attendance import refresh_expiries_in
 from careloop.workforce.model import (
     Interval,
     ShiftStatus,
@@ -27,42 +31,12 @@ from careloop.workforce.model import (
     check_shift_span,
     normalise_skills,
 )
-from careloop.workforce.tables import Agent, Shift, ShiftNotice, Team
+from careloop.workforce.tables import Agent, Shift, ShiftNotice
+from careloop.workforce.teams import create_team as create_team
+from careloop.workforce.teams import team_by_name_in
+from careloop.workforce.teams import update_team as update_team
 
 MAX_CAPACITY = 200
-
-
-def create_team(
-    db: Database, *, actor: Actor, now: datetime, name: str, lead_id: int | None = None
-) -> Team:
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise Invalid("a team needs a name of 1 to 100 characters", {"field": "name"})
-    with db.write() as s:
-        if s.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())) is not None:
-            raise Conflict(f"a team named {name!r} exists", {"field": "name"})
-        if lead_id is not None and s.get(Agent, lead_id) is None:
-            raise Invalid(f"team lead {lead_id} is not an agent", {"field": "lead_id"})
-        team = Team(name=name, lead_id=lead_id, created_at=now)
-        s.add(team)
-        s.flush()
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type="team",
-            entity_id=team.id,
-            action="created",
-            changes={"name": (None, name), "lead_id": (None, lead_id)},
-        )
-        return team
-
-
-def team_by_name_in(s: Session, name: str) -> Team:
-    team = s.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
-    if team is None:
-        raise Invalid(f"unknown team {name!r}", {"field": "team"})
-    return team
 
 
 @dataclass(frozen=True)
@@ -164,35 +138,6 @@ def create_agent(
         return agent
 
 
-def agent_in(s: Session, agent_id: int, *, lock: bool = False) -> Agent:
-    """The agent, optionally locked (FOR UPDATE on PostgreSQL) so that one agent's roster and
-    attendance change one transaction at a time."""
-    stmt = select(Agent).where(Agent.user_id == agent_id)
-    if lock:
-        stmt = stmt.with_for_update(of=Agent)
-    agent = s.scalar(stmt)
-    if agent is None:
-        raise NotFound(f"agent {agent_id} not found")
-    return agent
-
-
-def lock_agents_in(s: Session, agent_ids: Collection[int], *, field: str) -> dict[int, Agent]:
-    """Lock the agents in id order (so two batches never deadlock); an unknown id is a 422,
-    as it is a reference in the request body."""
-    ids = sorted(set(agent_ids))
-    rows = s.scalars(
-        select(Agent)
-        .where(Agent.user_id.in_(ids))
-        .order_by(Agent.user_id)
-        .with_for_update(of=Agent)
-    )
-    agents = {a.user_id: a for a in rows.unique()}
-    missing = [i for i in ids if i not in agents]
-    if missing:
-        raise Invalid(f"agent {missing[0]} not found", {"field": field, "agent_id": missing[0]})
-    return agents
-
-
 def update_agent(
     db: Database,
     *,
@@ -264,6 +209,76 @@ def planned_breaks(shift: Interval, breaks: Sequence[Interval]) -> list[dict[str
     ]
 
 
+def new_shift(
+    *,
+    now: datetime,
+    agent_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: ShiftStatus,
+    skills: Sequence[str] | None = None,
+    breaks: Sequence[Interval] = (),
+    template_id: int | None = None,
+    note: str | None = None,
+) -> Shift:
+    """A shift row checked on its own (span, note, skills, breaks) and not yet added: what
+    adding it still needs is the agent's lock and the roster around it."""
+    check_shift_span(starts_at, ends_at)
+    if note is not None and len(note) > 200:
+        raise Invalid("a note has at most 200 characters", {"field": "note"})
+    return Shift(
+        agent_id=agent_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=status,
+        template_id=template_id,
+        skills=normalise_skills(skills) if skills is not None else None,
+        breaks=planned_breaks(Interval(starts_at, ends_at), breaks),
+        note=(note or "").strip() or None,
+        created_at=now,
+        updated_at=now,
+        published_at=now if status == ShiftStatus.PUBLISHED else None,
+    )
+
+
+def roster_clash(agent_id: int, shift_id: int, starts_at: datetime, ends_at: datetime) -> Conflict:
+    """The 409 of a new shift overlapping one the agent has."""
+    return Conflict(
+        f"agent {agent_id} already has shift {shift_id} from "
+        f"{starts_at.isoformat()} to {ends_at.isoformat()}",
+        {"field": "starts_at", "shift_id": shift_id},
+    )
+
+
+def record_new_shifts_in(
+    s: Session, *, actor: Actor, now: datetime, shifts: Sequence[Shift]
+) -> None:
+    """Add checked shifts in one flush (the audit rows and notices need their ids), then the
+    audit row of each and, when published, the agent's notice, which the commit writes."""
+    s.add_all(shifts)
+    s.flush()
+    for shift in shifts:
+        audit.record(
+            s,
+            at=now,
+            actor=actor,
+            entity_type="shift",
+            entity_id=shift.id,
+            action="created",
+            changes={
+                "agent_id": (None, shift.agent_id),
+                "starts_at": (None, shift.starts_at),
+                "ends_at": (None, shift.ends_at),
+                "status": (None, shift.status.value),
+            },
+        )
+        if shift.status == ShiftStatus.PUBLISHED:
+            tell_agent_in(s, now=now, shift=shift, kind="published")
+    # A clocked-in agent given a back-to-back shift stays clocked in through it.
+    published = {x.agent_id for x in shifts if x.status == ShiftStatus.PUBLISHED}
+    refresh_expiries_in(s, agent_ids=published, now=now)
+
+
 def add_shift_in(
     s: Session,
     *,
@@ -279,50 +294,26 @@ def add_shift_in(
     note: str | None = None,
 ) -> Shift:
     """Add one shift inside the caller's transaction: checked, audited, and the agent told when
-    it is published. The agent's row is locked so two writers cannot both slip in an overlap."""
-    check_shift_span(starts_at, ends_at)
-    span = Interval(starts_at, ends_at)
-    agent = agent_in(s, agent_id, lock=True)
-    if not agent.active:
-        raise Invalid(f"agent {agent_id} is inactive", {"field": "agent_id"})
-    clash = overlapping_shift_in(s, agent_id, span)
-    if clash is not None:
-        raise Conflict(
-            f"agent {agent_id} already has shift {clash.id} from "
-            f"{clash.starts_at.isoformat()} to {clash.ends_at.isoformat()}",
-            {"field": "starts_at", "shift_id": clash.id},
-        )
-    shift = Shift(
+    it is published. The agent's row is locked so two writers cannot both slip in an overlap.
+    Many at once: `shift_batches.add_shifts_in`."""
+    shift = new_shift(
+        now=now,
         agent_id=agent_id,
         starts_at=starts_at,
         ends_at=ends_at,
         status=status,
+        skills=skills,
+        breaks=breaks,
         template_id=template_id,
-        skills=normalise_skills(skills) if skills is not None else None,
-        breaks=planned_breaks(span, breaks),
         note=note,
-        created_at=now,
-        updated_at=now,
-        published_at=now if status == ShiftStatus.PUBLISHED else None,
     )
-    s.add(shift)
-    s.flush()
-    audit.record(
-        s,
-        at=now,
-        actor=actor,
-        entity_type="shift",
-        entity_id=shift.id,
-        action="created",
-        changes={
-            "agent_id": (None, agent_id),
-            "starts_at": (None, starts_at),
-            "ends_at": (None, ends_at),
-            "status": (None, status.value),
-        },
-    )
-    if status == ShiftStatus.PUBLISHED:
-        tell_agent_in(s, now=now, shift=shift, kind="published")
+    agent = agent_in(s, agent_id, lock=True)
+    if not agent.active:
+        raise Invalid(f"agent {agent_id} is inactive", {"field": "agent_id"})
+    clash = overlapping_shift_in(s, agent_id, Interval(starts_at, ends_at))
+    if clash is not None:
+        raise roster_clash(agent_id, clash.id, clash.starts_at, clash.ends_at)
+    record_new_shifts_in(s, actor=actor, now=now, shifts=[shift])
     return shift
 
 

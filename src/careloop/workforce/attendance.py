@@ -5,6 +5,7 @@ and open breaks hold even if that lock were bypassed."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from careloop.errors import Conflict, Invalid
 from careloop.storage import audit
 from careloop.storage.audit import SYSTEM, Actor
 from careloop.storage.engine import Database
-from careloop.workforce.actions import agent_in
+from careloop.workforce.agent_rows import agent_in
 from careloop.workforce.duty import clock_in_expiry
 from careloop.workforce.model import (
     AUTO_CLOCK_OUT_GRACE,
@@ -290,6 +291,22 @@ def refresh_expiry_in(s: Session, *, agent_id: int, now: datetime) -> None:
         changes={"clock_in_id": (None, row.id), "expires_at": (row.expires_at, expires)},
     )
     row.expires_at = expires
+
+
+def refresh_expiries_in(s: Session, *, agent_ids: Collection[int], now: datetime) -> None:
+    """`refresh_expiry_in` for several agents whose published shifts changed: one query finds
+    the few of them clocked in now."""
+    if not agent_ids:
+        return
+    clocked_in = s.scalars(
+        select(ClockInRow.agent_id).where(
+            ClockInRow.agent_id.in_(sorted(agent_ids)),
+            ClockInRow.clocked_out_at.is_(None),
+            ClockInRow.expires_at > now,
+        )
+    ).all()
+    for agent_id in clocked_in:
+        refresh_expiry_in(s, agent_id=agent_id, now=now)
 
 
 def end_clock_in_in(

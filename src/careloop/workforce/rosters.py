@@ -1,13 +1,11 @@
-"""Rosters: shift templates, shifts in bulk (all or nothing), moving and cancelling shifts, and
-publishing a week of drafts. Every published change is audited and told to the agent; a
-published shift never overlaps the agent's planned leave (see `leave.py`)."""
+"""Rosters: shift templates, shifts from a template, moving and cancelling shifts, and
+publishing a week of drafts (shifts in bulk are in `shift_batches.py`, re-exported here).
+Every published change is audited and told to the agent; a published shift never overlaps the
+agent's planned leave (see `leave.py`)."""
 
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import EllipsisType
 from typing import Any
@@ -15,17 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from careloop.errors import Conflict, DomainError, Invalid, NotFound
+from careloop.errors import Conflict, Invalid, NotFound
 from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
 from careloop.workforce.actions import (
-    add_shift_in,
     lock_agents_in,
     overlapping_shift_in,
     planned_breaks,
     tell_agent_in,
 )
+from careloop.workforce.attendance import refresh_expiries_in, refresh_expiry_in
 from careloop.workforce.holidays import public_holidays
 from careloop.workforce.leave import planned_leave_clashes_in
 from careloop.workforce.model import (
@@ -34,117 +32,15 @@ from careloop.workforce.model import (
     check_shift_span,
     normalise_skills,
 )
+from careloop.workforce.shift_batches import MAX_BATCH as MAX_BATCH
+from careloop.workforce.shift_batches import ShiftSpec as ShiftSpec
+from careloop.workforce.shift_batches import add_shifts_in as add_shifts_in
+from careloop.workforce.shift_batches import create_shifts as create_shifts
 from careloop.workforce.tables import Agent, Shift, ShiftTemplate, Team
 from careloop.workforce.templates import create_template as create_template
 from careloop.workforce.templates import template_day
 
-MAX_BATCH = 1000
 MAX_PUBLISH_WINDOW = timedelta(days=62)
-
-
-@dataclass
-class ShiftSpec:
-    """One shift to add: the agent, its instants, and optionally its own skills and breaks."""
-
-    agent_id: int
-    starts_at: datetime
-    ends_at: datetime
-    skills: list[str] | None = None
-    breaks: list[Interval] = field(default_factory=list)
-    note: str | None = None
-
-
-def _at(index: int, exc: DomainError) -> DomainError:
-    """The same error, saying which item of a batch it is about."""
-    details = exc.details if isinstance(exc.details, dict) else {"details": exc.details}
-    return type(exc)(f"shift {index}: {exc.message}", {"index": index, **details})
-
-
-def create_shifts(
-    db: Database,
-    *,
-    actor: Actor,
-    now: datetime,
-    specs: Sequence[ShiftSpec],
-    status: ShiftStatus,
-) -> list[Shift]:
-    """Add shifts all or nothing: one bad shift (an overlap, in the batch or with the roster, a
-    span over 16 hours, an unknown agent) refuses them all, naming its index."""
-    with db.write() as s:
-        return add_shifts_in(s, actor=actor, now=now, specs=specs, status=status)
-
-
-def add_shifts_in(
-    s: Session,
-    *,
-    actor: Actor,
-    now: datetime,
-    specs: Sequence[ShiftSpec],
-    status: ShiftStatus,
-    template_id: int | None = None,
-) -> list[Shift]:
-    """`create_shifts` inside the caller's transaction (templates use it too)."""
-    if len(specs) > MAX_BATCH:
-        raise Invalid(f"at most {MAX_BATCH} shifts at once", {"field": "shifts"})
-    if not specs:
-        return []
-    for i, spec in enumerate(specs):
-        try:
-            check_shift_span(spec.starts_at, spec.ends_at)
-            if spec.note is not None and len(spec.note) > 200:
-                raise Invalid("a note has at most 200 characters", {"field": "note"})
-        except DomainError as exc:
-            raise _at(i, exc) from None
-    _check_batch_overlaps(specs)
-    try:
-        lock_agents_in(s, [x.agent_id for x in specs], field="agent_id")
-    except Invalid as exc:
-        missing = exc.details["agent_id"]
-        raise _at(next(i for i, x in enumerate(specs) if x.agent_id == missing), exc) from None
-    if status == ShiftStatus.PUBLISHED:
-        clash = planned_leave_clashes_in(s, [(x.agent_id, x.starts_at, x.ends_at) for x in specs])
-        if clash:
-            i, item = clash[0]
-            raise Conflict(
-                f"shift {i}: agent {item.agent_id} is on {item.kind.value} leave {item.id} then",
-                {"index": i, "field": "starts_at", "leave_id": item.id},
-            )
-    out = []
-    for i, spec in enumerate(specs):
-        try:
-            out.append(
-                add_shift_in(
-                    s,
-                    actor=actor,
-                    now=now,
-                    agent_id=spec.agent_id,
-                    starts_at=spec.starts_at,
-                    ends_at=spec.ends_at,
-                    status=status,
-                    skills=spec.skills,
-                    breaks=spec.breaks,
-                    template_id=template_id,
-                    note=(spec.note or "").strip() or None,
-                )
-            )
-        except DomainError as exc:
-            raise _at(i, exc) from None
-    return out
-
-
-def _check_batch_overlaps(specs: Sequence[ShiftSpec]) -> None:
-    by_agent: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    for i, spec in enumerate(specs):
-        by_agent[spec.agent_id].append((spec.starts_at, spec.ends_at, i))
-    for agent_id, items in by_agent.items():
-        items.sort()
-        for (_, end_a, a), (start_b, _, b) in itertools.pairwise(items):
-            if start_b < end_a:
-                first, second = sorted((a, b))
-                raise Conflict(
-                    f"shift {second} overlaps shift {first} of agent {agent_id} in this batch",
-                    {"index": second, "field": "starts_at", "other_index": first},
-                )
 
 
 def _shift_locked(s: Session, shift_id: int) -> Shift:
@@ -171,8 +67,6 @@ def _breaks_of(shift: Shift) -> list[Interval]:
 
 def _refresh_expiry(s: Session, agent_id: int, now: datetime) -> None:
     """An open clock-in lapses at the end of its published shifts: recompute it after a change."""
-    from careloop.workforce.attendance import refresh_expiry_in
-
     s.flush()
     refresh_expiry_in(s, agent_id=agent_id, now=now)
 
@@ -347,8 +241,8 @@ def publish_shifts(
                 changes={"status": (ShiftStatus.DRAFT.value, ShiftStatus.PUBLISHED.value)},
             )
             tell_agent_in(s, now=now, shift=shift, kind="published")
-        for agent_id in sorted({x.agent_id for x in drafts}):
-            _refresh_expiry(s, agent_id, now)
+        s.flush()
+        refresh_expiries_in(s, agent_ids={x.agent_id for x in drafts}, now=now)
         return drafts
 
 
@@ -393,8 +287,7 @@ def shifts_from_template(
                         ends_at=span.end,
                         skills=list(template.skills) if template.skills is not None else None,
                         breaks=planned,
+                        template_id=template.id,
                     )
                 )
-        return add_shifts_in(
-            s, actor=actor, now=now, specs=specs, status=status, template_id=template.id
-        )
+        return add_shifts_in(s, actor=actor, now=now, specs=specs, status=status)

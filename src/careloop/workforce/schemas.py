@@ -142,6 +142,18 @@ class TeamCreate(Strict):
     lead_id: RowId | None = None
 
 
+class TeamUpdate(Strict):
+    """Only the fields sent change; `null` lead_id leaves the team without a lead."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    lead_id: RowId | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _required(cls, value: Any) -> Any:
+        return _not_null(value)
+
+
 class TeamOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,0 +1,41 @@
+"""Finding and locking agents: the first step of every change to one agent's roster or
+attendance, so that two writers never check the same agent's shifts at once."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careloop.errors import Invalid, NotFound
+from careloop.workforce.tables import Agent
+
+
+def agent_in(s: Session, agent_id: int, *, lock: bool = False) -> Agent:
+    """The agent, optionally locked (FOR UPDATE on PostgreSQL) so that one agent's roster and
+    attendance change one transaction at a time."""
+    stmt = select(Agent).where(Agent.user_id == agent_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Agent)
+    agent = s.scalar(stmt)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    return agent
+
+
+def lock_agents_in(s: Session, agent_ids: Collection[int], *, field: str) -> dict[int, Agent]:
+    """Lock the agents in id order (so two batches never deadlock); an unknown id is a 422,
+    as it is a reference in the request body."""
+    ids = sorted(set(agent_ids))
+    rows = s.scalars(
+        select(Agent)
+        .where(Agent.user_id.in_(ids))
+        .order_by(Agent.user_id)
+        .with_for_update(of=Agent)
+    )
+    agents = {a.user_id: a for a in rows.unique()}
+    missing = [i for i in ids if i not in agents]
+    if missing:
+        raise Invalid(f"agent {missing[0]} not found", {"field": field, "agent_id": missing[0]})
+    return agents
