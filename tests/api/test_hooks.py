@@ -1,105 +1,35 @@
-"""Signed webhooks through a real HTTP server (uvicorn on loopback): Shopify orders, refunds and
-returns, and the generic complaint webhook. Every refusal is checked to write nothing."""
+"""Signed Shopify webhooks through a real HTTP server (uvicorn on loopback): orders, refunds and
+returns become data, and the refunds and returns with a reason tickets. Refusals and replays are
+in test_hook_refusals.py, the generic complaint webhook in test_complaint_hook.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from careloop.cli import app as cli
 from careloop.clock import FakeClock
 from careloop.integrations import shopify
 from careloop.storage.engine import Database
 from careloop.storage.requests import WebhookReceipt
 from careloop.tickets import commerce
-from careloop.tickets.commerce_schemas import BrandCreate
-from careloop.tickets.commerce_tables import (
-    Brand,
-    Customer,
-    Order,
-    Shop,
-)
-from tests.api.hooks_support import counts, messages, tickets
+from careloop.tickets.commerce_tables import Brand, Customer, Order, Shop
+from tests.api.hooks_support import DOMAIN, SECRET, Post, counts, messages, the_order, tickets
 from tests.conftest import TEST_ACTOR
-from tests.unit.test_shopify import (
+from tests.shopify_payloads import (
     LINE_A,
     LINE_B,
-    ORDER_ID,
     encode,
     fulfillment,
     order_payload,
     refund_payload,
     return_payload,
 )
-
-DOMAIN = "silk-crown.myshopify.com"
-SECRET = "shpss_0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def brand(db: Database, clock: FakeClock) -> Brand:
-    return commerce.create_brand(
-        db, actor=TEST_ACTOR, now=clock.now(), data=BrandCreate(code="silk", name="Silk Crown")
-    )
-
-
-@pytest.fixture
-def shop(db: Database, clock: FakeClock, brand: Brand) -> Shop:
-    return commerce.create_shop(
-        db, actor=TEST_ACTOR, now=clock.now(), brand_code=brand.code, domain=DOMAIN, secret=SECRET
-    )
-
-
-Post = Callable[..., httpx.Response]
-
-
-@pytest.fixture
-def deliver(http: httpx.Client, shop: Shop) -> Post:
-    """POST a delivery as Shopify does: signed body, shop domain, topic and ids in headers."""
-    counter = iter(range(1, 1000))
-
-    def post(
-        topic: str,
-        payload: dict[str, Any] | None = None,
-        *,
-        body: bytes | None = None,
-        webhook_id: str | None = None,
-        secret: str = SECRET,
-        headers: dict[str, str | None] | None = None,
-    ) -> httpx.Response:
-        raw = encode(payload or {}) if body is None else body
-        sent: dict[str, str | None] = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": shopify.sign(raw, secret),
-            "X-Shopify-Shop-Domain": DOMAIN,
-            "X-Shopify-API-Version": "2025-10",
-            "X-Shopify-Webhook-Id": webhook_id or f"b54557e4-{next(counter):04d}",
-            "X-Shopify-Triggered-At": "2026-11-06T10:00:00.123456789Z",
-        }
-        sent.update(headers or {})
-        return http.post(
-            "/hooks/shopify", content=raw, headers={k: v for k, v in sent.items() if v is not None}
-        )
-
-    return post
-
-
-def the_order(db: Database) -> Order:
-    with db.read() as s:
-        order = s.scalar(select(Order).where(Order.external_id == str(ORDER_ID)))
-        assert order is not None
-        return order
-
 
 # -- orders ----------------------------------------------------------------------------------
 
@@ -325,152 +255,3 @@ def test_a_return_without_a_reason_opens_no_ticket(deliver: Post, db: Database) 
     r = deliver("returns/request", return_payload(reason="unknown"))
     assert r.status_code == 200, r.text
     assert tickets(db) == [] and len(the_order(db).returns) == 1
-
-
-# -- refusals and replays --------------------------------------------------------------------
-
-
-def test_a_bad_signature_is_401_and_writes_nothing(deliver: Post, db: Database) -> None:
-    before = counts(db)
-    r = deliver("orders/create", order_payload(), secret="not-the-shops-secret-at-all")
-    assert r.status_code == 401
-    assert r.json()["error"]["code"] == "bad_signature"
-    raw = encode(order_payload())
-    tampered = raw.replace(b'"398.00"', b'"1.00"')
-    r = deliver(
-        "orders/create",
-        body=tampered,
-        headers={"X-Shopify-Hmac-Sha256": shopify.sign(raw, SECRET)},
-    )
-    assert r.status_code == 401
-    assert set(r.json()["error"]) == {"code", "message", "details"}
-    assert counts(db) == before
-
-
-def test_an_unknown_shop_is_401_and_writes_nothing(deliver: Post, db: Database) -> None:
-    before = counts(db)
-    r = deliver(
-        "orders/create", order_payload(), headers={"X-Shopify-Shop-Domain": "x.myshopify.com"}
-    )
-    assert r.status_code == 401
-    assert r.json()["error"]["code"] == "unknown_sender"
-    assert counts(db) == before
-
-
-def test_a_replayed_webhook_id_answers_200_and_writes_nothing(deliver: Post, db: Database) -> None:
-    deliver("orders/create", order_payload())
-    first = deliver("refunds/create", refund_payload(), webhook_id="d3f0-refund-1")
-    assert first.status_code == 200 and first.json()["ticket_created"] is True
-    before = counts(db)
-    again = deliver("refunds/create", refund_payload(), webhook_id="d3f0-refund-1")
-    assert again.status_code == 200, again.text
-    assert again.json()["status"] == "duplicate"
-    assert counts(db) == before
-
-
-def test_the_same_event_through_a_second_subscription_is_a_replay(
-    deliver: Post, db: Database
-) -> None:
-    event = {"X-Shopify-Event-Id": "98880550-7158-44d4-b7cd-2c97c8a091b5"}
-    assert deliver("orders/create", order_payload(), headers=event).status_code == 200
-    before = counts(db)
-    r = deliver("orders/create", order_payload(), headers=event)
-    assert r.status_code == 200 and r.json()["status"] == "duplicate"
-    assert counts(db) == before
-    # The same merchant action reaching another topic is news for that topic.
-    r = deliver("orders/updated", order_payload(financial_status="refunded"), headers=event)
-    assert r.json()["status"] == "processed"
-    assert the_order(db).financial_status == "refunded"
-
-
-def test_malformed_json_is_400_and_wrong_types_422_and_neither_writes(
-    deliver: Post, db: Database
-) -> None:
-    before = counts(db)
-    r = deliver("orders/create", body=b'{"id": 820982911946154508, "name": ')
-    assert r.status_code == 400
-    assert r.json()["error"]["code"] == "malformed_json"
-    r = deliver("orders/create", body=b"[]")
-    assert r.status_code == 422
-    r = deliver("orders/create", order_payload(line_items="BW-LF-18"))
-    assert r.status_code == 422
-    assert r.json()["error"]["details"] == {"field": "line_items"}
-    bad_line = order_payload()
-    bad_line["line_items"][0]["quantity"] = "one"
-    r = deliver("orders/create", bad_line)
-    assert r.status_code == 422
-    assert r.json()["error"]["details"] == {"field": "line_items[0].quantity"}
-    r = deliver("orders/create", order_payload(currency="EURO"))
-    assert r.status_code == 422
-    assert r.json()["error"]["details"][0]["loc"] == ["currency"]
-    assert counts(db) == before
-
-
-@pytest.mark.parametrize(
-    "header, status, code",
-    [
-        ("X-Shopify-Hmac-Sha256", 401, "unauthenticated"),
-        ("X-Shopify-Shop-Domain", 401, "unauthenticated"),
-        ("X-Shopify-Topic", 400, "missing_header"),
-        ("X-Shopify-Webhook-Id", 400, "missing_header"),
-    ],
-)
-def test_missing_headers(deliver: Post, db: Database, header: str, status: int, code: str) -> None:
-    before = counts(db)
-    r = deliver("orders/create", order_payload(), headers={header: None})
-    assert r.status_code == status
-    assert r.json()["error"]["code"] == code
-    assert counts(db) == before
-
-
-def test_an_unsupported_topic_is_400(deliver: Post, db: Database) -> None:
-    before = counts(db)
-    r = deliver("products/update", {"id": 1})
-    assert r.status_code == 400
-    assert r.json()["error"]["code"] == "unsupported_topic"
-    assert counts(db) == before
-
-
-# -- configuring a shop ----------------------------------------------------------------------
-
-
-def test_a_shop_added_with_the_cli_takes_in_its_webhooks(
-    database_url: str, brand: Brand, http: httpx.Client, db: Database
-) -> None:
-    runner = CliRunner()
-    args = ["shop", "add", "--brand", "silk", "--database-url", database_url]
-    result = runner.invoke(cli, [*args, "--domain", "Aurora.myshopify.com", "--secret", SECRET])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, [*args, "--domain", "aurora.example.com", "--secret", SECRET])
-    assert result.exit_code != 0
-    result = runner.invoke(cli, [*args, "--domain", "b.myshopify.com", "--secret", "short"])
-    assert result.exit_code != 0
-    raw = encode(order_payload())
-    r = http.post(
-        "/hooks/shopify",
-        content=raw,
-        headers={
-            "X-Shopify-Topic": "orders/create",
-            "X-Shopify-Hmac-Sha256": shopify.sign(raw, SECRET),
-            "X-Shopify-Shop-Domain": "aurora.myshopify.com",
-            "X-Shopify-Webhook-Id": "first",
-        },
-    )
-    assert r.status_code == 200, r.text
-    assert the_order(db).brand_id == brand.id
-
-
-def test_copies_of_one_delivery_arriving_together_are_taken_in_once(
-    deliver: Post, db: Database
-) -> None:
-    deliver("orders/create", order_payload())
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(
-            pool.map(
-                lambda _: deliver("refunds/create", refund_payload(), webhook_id="same-one"),
-                range(4),
-            )
-        )
-    assert [r.status_code for r in answers] == [200] * 4, [r.text for r in answers]
-    assert sorted(r.json()["status"] for r in answers) == ["duplicate"] * 3 + ["processed"]
-    assert len(tickets(db)) == 1 and len(the_order(db).refunds) == 1

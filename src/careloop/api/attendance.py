@@ -16,7 +16,7 @@ from careloop.api.deps import DB, Now, bearer_principal, require
 from careloop.errors import Forbidden
 from careloop.storage.engine import Database
 from careloop.tickets.schemas import TimeZone
-from careloop.workforce import attendance, queries
+from careloop.workforce import attendance, attendance_queries, queries
 from careloop.workforce.attendance_schemas import (
     AdherenceDayOut,
     AdherencePage,
@@ -57,7 +57,7 @@ def _clock(
 ) -> ClockStatusOut:
     may_clock(principal, agent_id)
     action(db, actor=principal.actor, now=now, agent_id=agent_id)
-    status = queries.clock_status(db, agent_id=agent_id, now=now)
+    status = attendance_queries.clock_status(db, agent_id=agent_id, now=now)
     return ClockStatusOut.model_validate(status)
 
 
@@ -118,7 +118,7 @@ def attendance_day(
     on leave; the day in `timezone`, by default the caller's. A past day is shown as it ended."""
     zone = timezone or principal.timezone
     day = queries.checked_day(day or now.astimezone(ZoneInfo(zone)).date())
-    rows = queries.attendance_today(db, now=now, timezone=zone, team_id=team_id, day=day)
+    rows = attendance_queries.attendance_today(db, now=now, timezone=zone, team_id=team_id, day=day)
     return AttendancePage(
         date=day, timezone=zone, items=[AttendanceRowOut.model_validate(r) for r in rows]
     )
@@ -135,7 +135,7 @@ def adherence(
 ) -> AdherencePage:
     """The agent's days from `from` to `to` (at most 31, in the agent's zone) against the roster:
     scheduled, worked, in adherence and overtime minutes, lateness and absences."""
-    days = queries.adherence_by_day(db, agent_id=agent_id, start=start, end=end, now=now)
+    days = attendance_queries.adherence_by_day(db, agent_id=agent_id, start=start, end=end, now=now)
     return AdherencePage(
         agent_id=agent_id,
         items=[

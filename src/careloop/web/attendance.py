@@ -21,7 +21,7 @@ from careloop.web.errors import Problem
 from careloop.web.i18n import N_, Formatter
 from careloop.web.rendering import formatter_for, is_htmx, render
 from careloop.web.roster import ALL_TEAMS, day_label, hm, parse_day, span_label
-from careloop.workforce import agent_shifts, attendance, queries
+from careloop.workforce import agent_shifts, attendance, attendance_queries
 from careloop.workforce.model import AttendanceState, local_day
 from careloop.workforce.roster_queries import list_teams
 
@@ -83,7 +83,7 @@ def attendance_context(
     team = _team(team, principal, db)
     today = now.astimezone(fmt.zone).date()
     shown = parse_day(day, today)
-    rows = queries.attendance_today(
+    rows = attendance_queries.attendance_today(
         db,
         now=now,
         timezone=fmt.zone.key,
@@ -170,7 +170,7 @@ def my_shifts_page(
     fmt = formatter_for(request, principal)
     agent = agent_shifts.agent_of_user(db, principal.user_id)
     mine = agent_shifts.my_shifts(db, agent_id=agent.user_id, now=now) if agent else None
-    status = queries.clock_status(db, agent_id=agent.user_id, now=now) if agent else None
+    status = attendance_queries.clock_status(db, agent_id=agent.user_id, now=now) if agent else None
     feed = None
     if agent is not None:
         feed = str(request.base_url).rstrip("/") + f"/calendar/{agent.calendar_token}.ics"
