@@ -32,7 +32,8 @@ i18n: $(BIN)/python
 
 # After adding or changing UI strings: refresh the template and both catalogues, then translate.
 i18n-update: install-dev
-	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o src/careloop/locale/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --project careloop \
+		--version 0.1.0 --msgid-bugs-address careloop@example.com -o src/careloop/locale/messages.pot .
 	$(BIN)/pybabel -q update -i src/careloop/locale/messages.pot -d src/careloop/locale -D messages --no-fuzzy-matching
 
 # Chromium and fonts (CJK, Ethiopic) for the browser tests, from Debian's packages.

@@ -94,6 +94,14 @@ MATRIX = [
         MANAGERS,
     ),
     ("PATCH", "/api/v1/shifts/{sid}", {"note": "note {n}"}, MANAGERS),
+    ("GET", "/api/v1/shifts/{sid}", None, ALL),
+    ("GET", "/api/v1/shifts/{sid}/audit", None, ALL),
+    (
+        "POST",
+        "/api/v1/rosters/copy-week",
+        {"source_week": "{day}", "target_week": "2027-02-01"},
+        MANAGERS,
+    ),
     (
         "POST",
         "/api/v1/rosters/publish",

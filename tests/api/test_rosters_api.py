@@ -1,5 +1,6 @@
 """Rosters through the HTTP API: publishing a week of drafts (of a team), shift templates
-applied across DST changes with public holidays skipped."""
+applied across DST changes with public holidays skipped, one shift and its audit trail. Copying a
+week: test_copy_week_api.py."""
 
 from __future__ import annotations
 
@@ -319,3 +320,55 @@ def test_bad_template_is_refused_and_creates_nothing(client, auth, overrides, st
         t["name"]
         for t in client.get("/api/v1/shift-templates", headers=auth(Role.VIEWER)).json()["items"]
     ] == ["EU night"]
+
+
+# --- one shift and its history -------------------------------------------------------------
+
+
+def test_a_shift_and_its_audit_trail(client, auth, db, clock):
+    agent = make_agent(db, clock)
+    h, viewer = auth(), auth(Role.VIEWER)
+    start = MONDAY + 8 * H
+    r = client.post("/api/v1/shifts", json=shift_body(agent.id, start, status="draft"), headers=h)
+    shift_id = r.json()["id"]
+    moved = start + H
+    r = client.patch(
+        f"/api/v1/shifts/{shift_id}",
+        json={"starts_at": iso(moved), "ends_at": iso(moved + 8 * H)},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    client.post(
+        "/api/v1/rosters/publish",
+        json={"from": iso(MONDAY), "to": iso(MONDAY + timedelta(days=1))},
+        headers=h,
+    )
+
+    r = client.get(f"/api/v1/shifts/{shift_id}", headers=viewer)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "published" and r.json()["starts_at"] == "2026-11-09T09:00:00Z"
+    r = client.get(f"/api/v1/shifts/{shift_id}/audit", headers=viewer)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [x["action"] for x in items] == ["created", "updated", "published"]
+    assert items[0]["changes"]["status"] == {"before": None, "after": "draft"}
+    assert items[1]["changes"]["starts_at"] == {
+        "before": "2026-11-09T08:00:00+00:00",
+        "after": "2026-11-09T09:00:00+00:00",
+    }
+    assert items[2]["changes"]["status"] == {"before": "draft", "after": "published"}
+    assert {x["actor_label"] for x in items} != {""}
+    assert items[0]["at"] <= items[1]["at"] <= items[2]["at"]
+
+    # A deleted shift is gone, its history stays.
+    assert client.delete(f"/api/v1/shifts/{shift_id}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/shifts/{shift_id}", headers=viewer).status_code == 404
+    r = client.get(f"/api/v1/shifts/{shift_id}/audit", headers=viewer)
+    assert [x["action"] for x in r.json()["items"]][-1] == "deleted"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/shifts/{id}", "/api/v1/shifts/{id}/audit"])
+def test_an_unknown_shift_is_404(client, auth, path):
+    r = client.get(path.format(id=424242), headers=auth(Role.AGENT))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get(path.format(id=0), headers=auth()).status_code == 422

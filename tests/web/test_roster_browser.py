@@ -1,5 +1,6 @@
-"""The roster page in a real headless Chromium: a lead adds a draft shift through the form, sees
-its bar, publishes the week and sees it published. Saves docs/roster.png for the README."""
+"""The roster page in a real headless Chromium: a lead opens the "Edit roster" panel, adds a
+draft shift through the form, sees its bar, moves it by editing its time and sees the bar move,
+publishes the week and sees it published. Saves docs/roster.png for the README."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def _roster(db, clock) -> tuple[int, list[int]]:
     return team, ids
 
 
-def test_lead_adds_a_draft_and_publishes_the_week(live_server, make_user, db, clock):
+def test_lead_adds_moves_and_publishes_a_draft(live_server, make_user, db, clock):
     from playwright.sync_api import expect, sync_playwright
 
     team, ids = _roster(db, clock)
@@ -97,6 +98,8 @@ def test_lead_adds_a_draft_and_publishes_the_week(live_server, make_user, db, cl
             expect(page.locator(".bar-draft")).to_have_count(0)
 
             form = page.locator("form.draft-form")
+            expect(form).to_be_hidden()  # the panel is closed until asked for
+            page.get_by_text("Edit roster", exact=True).click()
             form.get_by_label("Agent").select_option(label="Lucía Gómez")
             form.get_by_label("Day").fill("2026-11-12")
             form.get_by_label("Starts").fill("10:00")
@@ -107,6 +110,24 @@ def test_lead_adds_a_draft_and_publishes_the_week(live_server, make_user, db, cl
             expect(draft).to_have_count(1)
             expect(draft.locator(".bar-label")).to_have_text("10:00\u201318:00")
             expect(page.locator("#roster-main .flash-ok")).to_have_text("Draft shift added.")
+            expect(form).to_be_visible()  # the panel stays open for the next change
+            left = _left(draft)
+
+            # Clicking the bar opens its editor; two hours later moves the bar right.
+            draft.locator("a.bar-edit").click()
+            editor = page.locator("#shift-edit")
+            expect(editor).to_be_visible()
+            expect(editor.get_by_label("Starts")).to_have_value("10:00")
+            expect(page).to_have_url(re.compile(r"/roster/shifts/\d+/edit"))
+            editor.get_by_label("Starts").fill("12:00")
+            editor.get_by_label("Ends").fill("20:00")
+            editor.get_by_role("button", name="Save shift").click()
+            expect(page.locator("#roster-main .flash-ok")).to_have_text("Shift saved.")
+            expect(editor).to_have_count(0)
+            expect(draft.locator(".bar-label")).to_have_text("12:00\u201320:00")
+            assert _left(draft) == pytest.approx(left + 100 * 2 / 168, abs=1e-3)
+            expect(page).to_have_url(re.compile(r"/roster\?week="))
+
             publish = page.get_by_role("button", name=re.compile(r"Publish week \(drafts: 1\)"))
             expect(publish).to_be_enabled()
             page.evaluate("window.scrollTo(0, 0)")
@@ -123,8 +144,15 @@ def test_lead_adds_a_draft_and_publishes_the_week(live_server, make_user, db, cl
         added = s.scalar(
             select(Shift).where(
                 Shift.agent_id == ids[3],
-                Shift.starts_at == datetime(2026, 11, 12, 9, 0, tzinfo=UTC),  # 10:00 in Berlin
+                Shift.starts_at == datetime(2026, 11, 12, 11, 0, tzinfo=UTC),  # 12:00 in Berlin
             )
         )
     assert added is not None and added.status == ShiftStatus.PUBLISHED
-    assert added.ends_at == datetime(2026, 11, 12, 17, 0, tzinfo=UTC)
+    assert added.ends_at == datetime(2026, 11, 12, 19, 0, tzinfo=UTC)
+
+
+def _left(bar) -> float:
+    """The bar's offset on the week's timeline, in percent, from its inline style."""
+    found = re.search(r"left: ([\d.]+)%", bar.get_attribute("style") or "")
+    assert found, "the bar has no position"
+    return float(found.group(1))

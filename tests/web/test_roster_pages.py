@@ -177,7 +177,8 @@ def test_draft_added_through_the_form_then_published(db, clock, sign_in, make_us
     r = browser.post(
         "/roster/shifts", form | {"day": "2026-11-03", "starts": "22:00", "ends": "06:00"}
     )
-    assert r.status_code == 303 and r.headers["location"] == f"/roster?week=2026-11-02&team={team}"
+    # Back to the week with the "Edit roster" panel still open for the next change.
+    assert r.headers["location"] == f"/roster?week=2026-11-02&team={team}&panel=edit"
     with db.read() as s:
         [shift] = s.scalars(select(Shift)).all()
     assert shift.status == ShiftStatus.DRAFT
@@ -185,8 +186,12 @@ def test_draft_added_through_the_form_then_published(db, clock, sign_in, make_us
     assert shift.starts_at == datetime(2026, 11, 3, 21, 0, tzinfo=UTC)
     assert shift.ends_at == datetime(2026, 11, 4, 5, 0, tzinfo=UTC)
 
+    assert r.status_code == 303
     page = browser.get(r.headers["location"]).text
-    assert "Draft shift added." in page
+    assert (
+        "Draft shift added." in page
+        and '<details class="edit-roster" id="edit-roster" open>' in page
+    )
     [bar] = _bars(page)
     assert bar["status"] == "draft" and bar["label"] == "22:00\u201306:00 (+1)"
     assert "Publish week (drafts: 1)" in page

@@ -1,5 +1,6 @@
-"""Shift templates, shifts (single, in bulk, from a template), moves, cancellations and
-publishing a roster over JSON. Drafts are invisible to routing until published."""
+"""Shift templates, shifts (single, in bulk, from a template), a shift and its history, moves,
+cancellations, publishing a roster and copying a week over JSON. Drafts are invisible to routing
+until published."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from fastapi import APIRouter, Depends, Path
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Now, require
 from careloop.api.workforce import From, QueryId, To, window
+from careloop.tickets.schemas import AuditEntryOut
 from careloop.workforce import roster_queries, rosters
 from careloop.workforce.model import BreakRule, ShiftStatus
 from careloop.workforce.schemas import (
+    CopyWeekOut,
+    CopyWeekRequest,
     PublishOut,
     PublishRequest,
+    ShiftAudit,
     ShiftBatch,
     ShiftCreate,
     ShiftItem,
@@ -23,6 +28,7 @@ from careloop.workforce.schemas import (
     ShiftOut,
     ShiftsFromTemplate,
     ShiftUpdate,
+    SkippedCopyOut,
     TemplateCreate,
     TemplateList,
     TemplateOut,
@@ -135,6 +141,19 @@ def list_shifts(
     return ShiftList(items=[ShiftOut.of(x) for x in shifts])
 
 
+@router.get("/shifts/{shift_id}", response_model=ShiftOut)
+def get_shift(shift_id: ShiftId, _: Reader, db: DB) -> ShiftOut:
+    return ShiftOut.of(roster_queries.get_shift(db, shift_id))
+
+
+@router.get("/shifts/{shift_id}/audit", response_model=ShiftAudit)
+def shift_audit(shift_id: ShiftId, _: Reader, db: DB) -> ShiftAudit:
+    """Every change of the shift, oldest first: who, when, what, before and after. A deleted
+    shift keeps its history."""
+    entries = roster_queries.shift_audit(db, shift_id)
+    return ShiftAudit(items=[AuditEntryOut.model_validate(e) for e in entries])
+
+
 @router.patch("/shifts/{shift_id}", response_model=ShiftOut)
 def update_shift(
     shift_id: ShiftId, body: ShiftUpdate, principal: Manager, db: DB, now: Now
@@ -173,3 +192,27 @@ def publish(body: PublishRequest, principal: Manager, db: DB, now: Now) -> Publi
         team_id=body.team_id,
     )
     return PublishOut(published=len(shifts), items=[ShiftOut.of(x) for x in shifts])
+
+
+@router.post("/rosters/copy-week", status_code=201, response_model=CopyWeekOut)
+def copy_week(body: CopyWeekRequest, principal: Manager, db: DB, now: Now) -> CopyWeekOut:
+    """Copy the shifts starting in one week (of one team when team_id is sent) into another as
+    drafts, at the same wall-clock times in each agent's zone. A copy that would overlap a shift
+    or fall in planned leave is skipped and counted, not fatal."""
+    result = rosters.copy_week(
+        db,
+        actor=principal.actor,
+        now=now,
+        source_start=body.source_week,
+        target_start=body.target_week,
+        timezone=body.timezone,
+        team_id=body.team_id,
+    )
+    return CopyWeekOut(
+        created=len(result.created),
+        skipped=len(result.skipped),
+        items=[ShiftOut.of(x) for x in result.created],
+        skipped_items=[
+            SkippedCopyOut(shift_id=x.shift_id, reason=x.reason) for x in result.skipped
+        ],
+    )

@@ -1,6 +1,7 @@
 """The roster calendar: a team's week in the viewer's time zone, agents as rows and shifts as
 bars, hourly coverage by language under it; supervisors add and delete draft shifts and publish
-the week. Also the agent's iCalendar feed, opened by its secret address without a login."""
+the week (the rest of the "Edit roster" panel is in `roster_edit.py`). Also the agent's
+iCalendar feed, opened by its secret address without a login."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from careloop.web.i18n import DEFAULT_LOCALE, N_, Formatter, normal_locale, tran
 from careloop.web.rendering import formatter_for, is_htmx, render
 from careloop.workforce import actions, agent_shifts, calendar, rosters
 from careloop.workforce.model import LeaveKind, ShiftStatus, local_day, shift_instants, week_start
-from careloop.workforce.roster_queries import list_teams
+from careloop.workforce.roster_queries import list_teams, list_templates
 from careloop.workforce.tables import Shift
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -38,6 +39,12 @@ LEAVE_KINDS = {
     LeaveKind.OTHER: N_("Leave"),
 }
 SHIFT_STATUSES = {ShiftStatus.DRAFT: N_("Draft"), ShiftStatus.PUBLISHED: N_("Published")}
+LEAVE_CHOICES = [
+    (LeaveKind.VACATION.value, N_("Vacation")),
+    (LeaveKind.SICK.value, N_("Sick")),
+    (LeaveKind.OTHER.value, N_("Other leave")),
+]
+PANEL = "edit"  # ?panel=edit opens the "Edit roster" panel
 
 
 def hm(fmt: Formatter, instant: datetime) -> str:
@@ -92,9 +99,25 @@ class RosterQuery:
                 team = str(teams[0].id) if teams else ALL_TEAMS
         return cls(day - timedelta(days=day.weekday()), team)
 
-    def url(self, monday: date | None = None) -> str:
+    def params(self) -> str:
+        return urlencode({"week": self.monday.isoformat(), "team": self.team})
+
+    def url(self, monday: date | None = None, *, panel: bool = False) -> str:
         params = {"week": (monday or self.monday).isoformat(), "team": self.team}
+        if panel:
+            params["panel"] = PANEL
         return "/roster?" + urlencode(params)
+
+
+def blank_forms(monday: date) -> dict[str, dict[str, Any]]:
+    """What the panel's forms hold before anything is typed."""
+    day = monday.isoformat()
+    return {
+        "draft": {"day": day, "starts": "07:00", "ends": "15:00"},
+        "template": {"skip_holidays": "1", "agent_ids": [], "days": []},
+        "copy": {},
+        "leave": {"kind": LeaveKind.VACATION.value, "first_day": day, "last_day": day},
+    }
 
 
 def roster_page(
@@ -105,10 +128,21 @@ def roster_page(
     query: RosterQuery,
     *,
     problem: Problem | None = None,
-    form: dict[str, str] | None = None,
+    failed: str | None = None,
+    form: dict[str, Any] | None = None,
     notice: tuple[str, dict[str, str]] | None = None,
+    panel: bool = False,
+    editing: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The week; `failed` names the panel form (or "edit" for the shift editor) that `problem`
+    is about, and `form` what was typed in it. `editing` is the shift being moved."""
     fmt = formatter_for(request, principal)
+    manage = principal.can(Permission.WORKFORCE_MANAGE)
+    forms = blank_forms(query.monday)
+    if failed in forms:
+        forms[failed] = {**forms[failed], **(form or {})}
+    panel = panel or failed in forms
     zone = fmt.zone.key
     week = calendar.week_of(query.monday, zone)
     roster = calendar.roster_week(
@@ -136,18 +170,25 @@ def roster_page(
             i for i, h in enumerate(roster.hours) if i and h.astimezone(fmt.zone).hour == 0
         },
         "title_range": f"{day_label(fmt, query.monday)} {DASH} {day_label(fmt, last)}",
+        "previous_range": f"{day_label(fmt, query.monday - timedelta(days=7))} {DASH} "
+        f"{day_label(fmt, query.monday - timedelta(days=1))}",
         "prev_url": query.url(query.monday - timedelta(days=7)),
         "next_url": query.url(query.monday + timedelta(days=7)),
         "this_url": query.url(week_start(now.astimezone(fmt.zone).date())),
         "hm": lambda instant: hm(fmt, instant),
         "span": lambda a, b: span_label(fmt, a, b),
         "leave_kinds": LEAVE_KINDS,
+        "leave_choices": LEAVE_CHOICES,
         "statuses": SHIFT_STATUSES,
         "zone": zone,
         "problem": problem,
-        "form": form or {"day": query.monday.isoformat(), "starts": "07:00", "ends": "15:00"},
+        "forms": forms,
         "notice": notice,
-        "manage": principal.can(Permission.WORKFORCE_MANAGE),
+        "manage": manage,
+        "panel_open": panel,
+        "editing": editing,
+        "edit_url": lambda shift_id: f"/roster/shifts/{shift_id}/edit?{query.params()}",
+        "templates": _templates_of(db, query.team_id) if manage else [],
     }
     return render(
         request,
@@ -155,33 +196,66 @@ def roster_page(
         context,
         principal=principal,
         status=problem.status if problem else 200,
-        page_url=query.url() if request.method != "GET" else None,
+        page_url=query.url(panel=panel) if request.method != "GET" else None,
+        headers=headers,
     )
 
 
-def _done(
+def _templates_of(db: Db, team_id: int | None) -> list[dict[str, str]]:
+    """The shift templates a team may use (its own and the shared ones), labelled with their
+    local times and zone."""
+    return [
+        {
+            "id": str(t.id),
+            "label": f"{t.name} ({t.starts:%H:%M}{DASH}{t.ends:%H:%M} {t.timezone})",
+        }
+        for t in list_templates(db)
+        if team_id is None or t.team_id in (None, team_id)
+    ]
+
+
+def done(
     request: Request,
     principal: Principal,
     db: Db,
     now: datetime,
     query: RosterQuery,
     notice: str,
+    *,
+    panel: bool = False,
     **params: str,
 ) -> Response:
-    """After a change: htmx gets the page to swap in, a plain form a redirect back to it."""
+    """After a change: htmx gets the page to swap in, a plain form a redirect back to it; a
+    change made from the "Edit roster" panel keeps the panel open for the next one."""
+    url = query.url(panel=panel)
     if is_htmx(request):
-        return roster_page(request, principal, db, now, query, notice=(notice, params))
+        return roster_page(
+            request,
+            principal,
+            db,
+            now,
+            query,
+            notice=(notice, params),
+            panel=panel,
+            headers={"HX-Push-Url": url},
+        )
     session.flash(request, notice, **params)
-    return RedirectResponse(query.url(), status_code=303)
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/roster", response_class=HTMLResponse)
 def roster(
-    request: Request, principal: Reader, db: Db, now: Now, week: str = "", team: str = ""
+    request: Request,
+    principal: Reader,
+    db: Db,
+    now: Now,
+    week: str = "",
+    team: str = "",
+    panel: str = "",
 ) -> HTMLResponse:
     fmt = formatter_for(request, principal)
     query = RosterQuery.parse(week[:20], team[:20], principal=principal, db=db, now=now, fmt=fmt)
-    return roster_page(request, principal, db, now, query)
+    return roster_page(request, principal, db, now, query, panel=panel == PANEL)
 
 
 @router.post("/roster/shifts", response_class=HTMLResponse)
@@ -211,7 +285,9 @@ def add_draft(
             raise ValueError(day)
     except ValueError:
         problem = Problem(N_("Choose an agent, a day and the start and end times."))
-        return roster_page(request, principal, db, now, query, problem=problem, form=form)
+        return roster_page(
+            request, principal, db, now, query, problem=problem, failed="draft", form=form
+        )
     span = shift_instants(on, start, end, fmt.zone.key)
     try:
         actions.create_shift(
@@ -225,8 +301,11 @@ def add_draft(
             note=note.strip() or None,
         )
     except DomainError as exc:
-        return roster_page(request, principal, db, now, query, problem=Problem.of(exc), form=form)
-    return _done(request, principal, db, now, query, N_("Draft shift added."))
+        problem = Problem.of(exc)
+        return roster_page(
+            request, principal, db, now, query, problem=problem, failed="draft", form=form
+        )
+    return done(request, principal, db, now, query, N_("Draft shift added."), panel=True)
 
 
 @router.post("/roster/shifts/{shift_id}/delete", response_class=HTMLResponse)
@@ -245,7 +324,7 @@ def delete_draft(
         rosters.delete_shift(db, actor=principal.actor, now=now, shift_id=shift_id)
     except DomainError as exc:
         return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
-    return _done(request, principal, db, now, query, N_("Shift deleted."))
+    return done(request, principal, db, now, query, N_("Shift deleted."))
 
 
 @router.post("/roster/publish", response_class=HTMLResponse)
@@ -272,7 +351,7 @@ def publish_week(
         )
     except DomainError as exc:
         return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
-    return _done(
+    return done(
         request,
         principal,
         db,

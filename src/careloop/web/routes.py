@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from careloop.web import attendance, auth, commerce, inbox, roster, settings, tickets
+from careloop.web import (
+    attendance,
+    auth,
+    commerce,
+    inbox,
+    roster,
+    roster_edit,
+    settings,
+    tickets,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, inbox, tickets, commerce, settings, roster, attendance):
+for module in (auth, inbox, tickets, commerce, settings, roster, roster_edit, attendance):
     router.include_router(module.router)

@@ -1,5 +1,6 @@
-"""The read side of rosters for the API: agents, teams, templates, shifts and leave in a window.
-Each list is one query (agents carry their user and team through joins)."""
+"""The read side of rosters for the API: agents, teams, templates, shifts and leave in a window,
+one shift and its history. Each list is one query (agents carry their user and team through
+joins)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from careloop.accounts.tables import User
 from careloop.errors import NotFound
+from careloop.storage.audit import AuditEntry
 from careloop.storage.engine import Database
 from careloop.workforce.model import MAX_SHIFT, ShiftStatus
 from careloop.workforce.tables import Agent, Leave, Shift, ShiftTemplate, Team
@@ -71,6 +73,30 @@ def list_shifts(
         stmt = stmt.join(Agent, Agent.user_id == Shift.agent_id).where(Agent.team_id == team_id)
     with db.read() as s:
         return list(s.scalars(stmt.order_by(Shift.starts_at, Shift.id)))
+
+
+def get_shift(db: Database, shift_id: int) -> Shift:
+    with db.read() as s:
+        shift = s.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound(f"shift {shift_id} not found")
+    return shift
+
+
+def shift_audit(db: Database, shift_id: int) -> list[AuditEntry]:
+    """Every change of a shift, oldest first: created, updated, published, deleted. A deleted
+    shift keeps its history; a shift that never existed is a 404."""
+    with db.read() as s:
+        entries = list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_type == "shift", AuditEntry.entity_id == shift_id)
+                .order_by(AuditEntry.id)
+            )
+        )
+        if not entries and s.get(Shift, shift_id) is None:
+            raise NotFound(f"shift {shift_id} not found")
+    return entries
 
 
 def list_leave(

@@ -1,5 +1,6 @@
 """Rosters: shift templates, shifts from a template, moving and cancelling shifts, and
-publishing a week of drafts (shifts in bulk are in `shift_batches.py`, re-exported here).
+publishing a week of drafts (shifts in bulk are in `shift_batches.py`, copying a week in
+`week_copy.py`, both re-exported here).
 Every published change is audited and told to the agent; a published shift never overlaps the
 agent's planned leave (see `leave.py`)."""
 
@@ -39,6 +40,7 @@ from careloop.workforce.shift_batches import create_shifts as create_shifts
 from careloop.workforce.tables import Agent, Shift, ShiftTemplate, Team
 from careloop.workforce.templates import create_template as create_template
 from careloop.workforce.templates import template_day
+from careloop.workforce.week_copy import copy_week as copy_week
 
 MAX_PUBLISH_WINDOW = timedelta(days=62)
 

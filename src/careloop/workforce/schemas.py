@@ -1,5 +1,5 @@
-"""Request and response models of the workforce API: agents, teams, shift templates, shifts,
-publishing, leave and public holidays."""
+"""Request and response models of the workforce API: agents, teams, shift templates, shifts and
+their history, publishing and copying a week, leave and public holidays."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from careloop.tickets.schemas import (
+    AuditEntryOut,
     CountryCode,
     Email,
     LanguageCode,
@@ -336,6 +337,31 @@ class PublishRequest(Strict):
 class PublishOut(BaseModel):
     published: int
     items: list[ShiftOut]
+
+
+class ShiftAudit(BaseModel):
+    items: list[AuditEntryOut]
+
+
+class CopyWeekRequest(Strict):
+    """Each day names its ISO week (Monday to Sunday)."""
+
+    source_week: Day
+    target_week: Day
+    team_id: RowId | None = None
+    timezone: TimeZone | None = Field(None, description="bounds the weeks; default: each agent's")
+
+
+class SkippedCopyOut(BaseModel):
+    shift_id: int = Field(description="the shift of the source week that was not copied")
+    reason: str = Field(description="overlap, leave, span or inactive")
+
+
+class CopyWeekOut(BaseModel):
+    created: int
+    skipped: int
+    items: list[ShiftOut]
+    skipped_items: list[SkippedCopyOut]
 
 
 # --- leave and holidays ----------------------------------------------------------------------
