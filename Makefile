@@ -61,6 +61,7 @@ test: lint typecheck pytest
 
 bench: install-dev
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/on_duty.py
 
 clean:
 	rm -rf $(VENV) node_modules src/careloop/web/static/vendor
