@@ -15,7 +15,7 @@ from careloop.api.workforce import From, QueryId, To, window
 from careloop.tickets.schemas import AuditEntryOut
 from careloop.workforce import roster_queries, rosters
 from careloop.workforce.model import BreakRule, ShiftStatus
-from careloop.workforce.schemas import (
+from careloop.workforce.roster_schemas import (
     CopyWeekOut,
     CopyWeekRequest,
     PublishOut,
