@@ -14,6 +14,7 @@ from pydantic import AwareDatetime
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Now, bearer_principal, require
 from careloop.errors import Forbidden
+from careloop.routing.actions import drain_queue_after
 from careloop.storage.engine import Database
 from careloop.tickets.schemas import TimeZone
 from careloop.workforce import attendance, attendance_queries, queries
@@ -34,6 +35,7 @@ Reader = Annotated[Principal, Depends(require(Permission.WORKFORCE_READ))]
 AgentId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 ClockAction = Callable[..., Any]
+BECOME_AVAILABLE: tuple[ClockAction, ...] = (attendance.clock_in, attendance.end_break)
 
 
 def may_clock(principal: Principal, agent_id: int) -> None:
@@ -57,6 +59,8 @@ def _clock(
 ) -> ClockStatusOut:
     may_clock(principal, agent_id)
     action(db, actor=principal.actor, now=now, agent_id=agent_id)
+    if action in BECOME_AVAILABLE:
+        drain_queue_after(db, now=now)  # the agent may take waiting tickets now
     status = attendance_queries.clock_status(db, agent_id=agent_id, now=now)
     return ClockStatusOut.model_validate(status)
 

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Idempotency, Now, require
+from careloop.routing import actions as routing
+from careloop.routing.queries import tickets_by_id
 from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
@@ -42,12 +44,15 @@ QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 def create_ticket(
     body: TicketCreate, principal: Creator, db: DB, now: Now, idem: Idempotency, response: Response
 ) -> TicketOut:
-    """Open a ticket. With an Idempotency-Key, a retried call returns the same ticket."""
+    """Open a ticket and offer it to the agents on duty (`assignee_id` shows who took it). With
+    an Idempotency-Key, a retried call returns the same ticket."""
     ticket, replayed = actions.create_ticket(
         db, actor=principal.actor, now=now, data=body, idempotency=idem
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    elif routing.route_new_tickets(db, tickets=[ticket], now=now):
+        ticket = tickets_by_id(db, [ticket.id]).get(ticket.id, ticket)
     return TicketOut.model_validate(ticket)
 
 
@@ -61,6 +66,10 @@ def create_batch(
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        fresh = [ticket for _, ticket, _ in results if ticket is not None]
+        routed = tickets_by_id(db, routing.route_new_tickets(db, tickets=fresh, now=now))
+        results = [(i, routed.get(t.id, t) if t else None, e) for i, t, e in results]
     out = []
     for index, ticket, exc in results:
         if ticket is not None:

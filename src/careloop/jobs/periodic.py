@@ -1,8 +1,8 @@
 """A small in-process periodic runner: a daemon thread that calls its ticks every `interval`
-seconds until stopped. The app starts one in its lifespan for the automatic clock-out; it runs
-on real time only (an app on a FakeClock runs its jobs by hand) and CARELOOP_BACKGROUND=0
-switches it off, e.g. for all but one of several processes. Leased jobs on PostgreSQL will
-replace it."""
+seconds until stopped. The app starts one in its lifespan (the automatic clock-out and the
+queue sweep); it runs on real time only (an app on a FakeClock runs its jobs by hand), and
+CARELOOP_BACKGROUND=0 switches it off, e.g. for all but one of several processes. Leased jobs
+on PostgreSQL will replace it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from careloop.clock import Clock, SystemClock
+from careloop.routing.actions import drain_queue
 from careloop.storage.engine import Database
 from careloop.workforce.attendance import auto_clock_out
 
@@ -74,9 +75,15 @@ def background_enabled(clock: Clock) -> bool:
 
 
 def runner_for(db: Database, clock: Clock, *, interval: float = AUTO_CLOCK_OUT_INTERVAL) -> Runner:
-    """The app's periodic jobs: the automatic clock-out of lapsed clock-ins."""
+    """The app's periodic jobs: the automatic clock-out of lapsed clock-ins, then the queue
+    sweep, which assigns what the event-driven routing missed (a ticket whose language fallback
+    came due, capacity freed by a solved ticket)."""
     return Runner(
-        [Tick("auto_clock_out", lambda: auto_clock_out(db, now=clock.now()))], interval=interval
+        [
+            Tick("auto_clock_out", lambda: auto_clock_out(db, now=clock.now())),
+            Tick("queue_sweep", lambda: drain_queue(db, now=clock.now())),
+        ],
+        interval=interval,
     )
 
 

@@ -88,6 +88,8 @@ def create_ticket_in(
         sku=data.sku or (line.sku if line else None),
         batch=data.batch or (line.batch if line else None),
         assignee_id=data.assignee_id,
+        assigned_at=now if data.assignee_id is not None else None,
+        first_assigned_at=now if data.assignee_id is not None else None,
         source=source,
         external_ref=data.external_ref,
         custom_fields=dict(data.custom_fields),
@@ -303,6 +305,9 @@ def update_ticket(
         if "assignee_id" in sent:
             if data.assignee_id is not None:
                 _check_assignee(s, data.assignee_id)
+            if ticket.assignee_id != data.assignee_id:
+                ticket.assigned_at = None if data.assignee_id is None else now
+                ticket.first_assigned_at = ticket.first_assigned_at or ticket.assigned_at
             put("assignee_id", data.assignee_id)
             if (
                 data.assignee_id is not None
@@ -358,6 +363,45 @@ def move_status(
     elif current == Status.SOLVED:
         changes["solved_at"] = (ticket.solved_at, None)
         ticket.solved_at = None
+
+
+TRANSLATION_TAG = "needs-translation"
+
+
+def assign_in(
+    s: Session,
+    *,
+    ticket: Ticket,
+    agent_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    needs_translation: bool = False,
+) -> None:
+    """Give a (locked) ticket to an agent, audited with why; a new ticket becomes open, as
+    when a person assigns it, and one in a language the agent lacks is tagged for translation."""
+    changes: dict[str, Any] = {"assignee_id": (ticket.assignee_id, agent_id)}
+    ticket.assignee_id = agent_id
+    ticket.assigned_at = now
+    if ticket.first_assigned_at is None:
+        ticket.first_assigned_at = now
+    if ticket.status == Status.NEW:
+        move_status(ticket, Status.OPEN, now, changes)
+    if needs_translation and TRANSLATION_TAG not in ticket.tags:
+        before = ticket.tags
+        _set_tags(ticket, [*before, TRANSLATION_TAG])
+        changes["tags"] = (before, ticket.tags)
+    changes["reason"] = (None, reason)
+    ticket.updated_at = now
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type="ticket",
+        entity_id=ticket.id,
+        action="assigned",
+        changes=changes,
+    )
 
 
 def change_tags(

@@ -211,6 +211,8 @@ class TicketOut(BaseModel):
     sku: str | None
     batch: str | None
     assignee_id: int | None
+    assigned_at: datetime | None
+    first_assigned_at: datetime | None
     tags: list[str]
     custom_fields: dict[str, Any]
     source: str

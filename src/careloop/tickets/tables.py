@@ -24,6 +24,8 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_id", "status", "id"),
         Index("ix_tickets_assignee_id_id", "assignee_id", "id"),
+        # The routing queue: unassigned tickets by status (solved or closed ones are skipped).
+        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
         Index("ix_tickets_brand_id_id", "brand_id", "id"),
         Index("ix_tickets_created_at", "created_at"),
     )
@@ -44,6 +46,8 @@ class Ticket(Base):
     sku: Mapped[str | None] = mapped_column(String(64), index=True)
     batch: Mapped[str | None] = mapped_column(String(64))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the current assignee
+    first_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # time to assign
     source: Mapped[str] = mapped_column(String(30), default="api")
     external_ref: Mapped[str | None] = mapped_column(String(200), index=True)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from careloop.accounts.model import Permission, Principal
 from careloop.errors import DomainError
+from careloop.routing.actions import drain_queue_after
 from careloop.storage.engine import Database
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
@@ -235,6 +236,8 @@ def clock(
         run(db, actor=principal.actor, now=now, agent_id=agent.user_id)
     except DomainError as exc:
         return my_shifts_page(request, principal, db, now, problem=Problem.of(exc))
+    if action in ("clock-in", "break-end"):
+        drain_queue_after(db, now=now)  # the agent may take waiting tickets now
     if is_htmx(request):
         return my_shifts_page(request, principal, db, now, notice=done)
     session.flash(request, done)

@@ -375,3 +375,8 @@ def tell_agent_in(
     )
     s.add(notice)
     return notice
+
+
+def mark_assigned_in(agent: Agent, now: datetime) -> None:
+    """Routing gave the (locked) agent a ticket: the longest idle come first among equals."""
+    agent.last_assigned_at = now

@@ -64,6 +64,7 @@ class OnDuty:
     clocked_in: bool
     on_break: bool
     on_leave: bool
+    last_assigned_at: datetime | None = None  # when routing last gave the agent a ticket
 
     @property
     def on_duty(self) -> bool:
@@ -76,6 +77,14 @@ def on_duty_agents(
     """The agents on duty at `at` (duty.is_on_duty: rostered on a published shift, clocked in,
     not on a break or leave), by name; with `include_rostered` every agent rostered then. One
     query bounded by ix_shifts_status_starts_at, plus one GROUP BY for the ticket load."""
+    with db.read() as s:
+        return on_duty_agents_in(s, at=at, include_rostered=include_rostered, team_id=team_id)
+
+
+def on_duty_agents_in(
+    s: Session, *, at: datetime, include_rostered: bool = False, team_id: int | None = None
+) -> list[OnDuty]:
+    """`on_duty_agents` in the caller's transaction (routing reads and assigns in one)."""
     at = checked_instant(at)
     clock_in = and_(
         ClockInRow.agent_id == Shift.agent_id,
@@ -106,6 +115,7 @@ def on_duty_agents(
             Agent.skills,
             Agent.timezone,
             Agent.capacity,
+            Agent.last_assigned_at,
             User.name,
             Team.name.label("team"),
             ClockInRow.id.label("clock_in_id"),
@@ -129,11 +139,10 @@ def on_duty_agents(
         stmt = stmt.where(Agent.team_id == team_id)
     if not include_rostered:
         stmt = stmt.where(ClockInRow.id.is_not(None), ~on_break, ~on_leave)
-    with db.read() as s:
-        # One row per agent: an agent's shifts never overlap, nor do its clock-ins.
-        found = s.execute(stmt).all()
-        rows = [r for i, r in enumerate(found) if i == 0 or found[i - 1].agent_id != r.agent_id]
-        load = open_tickets_by_assignee(s, [r.agent_id for r in rows])
+    # One row per agent: an agent's shifts never overlap, nor do its clock-ins.
+    found = s.execute(stmt).all()
+    rows = [r for i, r in enumerate(found) if i == 0 or found[i - 1].agent_id != r.agent_id]
+    load = open_tickets_by_assignee(s, [r.agent_id for r in rows])
     out = []
     for r in rows:
         open_tickets = load.get(r.agent_id, 0)
@@ -155,6 +164,7 @@ def on_duty_agents(
                 clocked_in=r.clock_in_id is not None,
                 on_break=bool(r.on_break),
                 on_leave=bool(r.on_leave),
+                last_assigned_at=r.last_assigned_at,
             )
         )
     return out

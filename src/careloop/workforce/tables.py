@@ -43,6 +43,8 @@ class Agent(Base):
     # The secret of the agent's iCalendar feed URL (like a calendar's "secret address").
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When routing last gave the agent a ticket: the longest idle go first among equals.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

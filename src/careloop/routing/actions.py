@@ -1,0 +1,235 @@
+"""Routing's state changes: give a waiting ticket to an on-duty agent (`route_ticket`), and
+work through the queue when an agent becomes available (`drain_queue`).
+
+Each ticket is routed in its own short transaction: the ticket is locked first (skipped when
+another router holds it), then the chosen agent, whose load is counted again under that lock,
+so two routers never take an agent past capacity nor assign one ticket twice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from careloop.routing.model import Candidate, Decision, RoutingPolicy, TicketToRoute, choose
+from careloop.routing.model import queue_key as queue_key
+from careloop.storage.audit import Actor
+from careloop.storage.engine import Database, is_transient
+from careloop.tickets.actions import assign_in
+from careloop.tickets.model import Priority, Status
+from careloop.tickets.queries import open_tickets_by_assignee
+from careloop.tickets.tables import Ticket
+from careloop.workforce.actions import mark_assigned_in
+from careloop.workforce.agent_rows import agent_in
+from careloop.workforce.queries import on_duty_agents_in
+
+log = logging.getLogger(__name__)
+ROUTING = Actor(user_id=None, label="routing")
+ROUTABLE = (Status.NEW, Status.OPEN)  # pending and on-hold tickets wait on someone else
+DEFAULT_POLICY = RoutingPolicy()
+
+_PRIORITY_ORDER = case(
+    {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3},
+    value=Ticket.priority,
+    else_=4,
+)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    decision: Decision | None
+    spare: bool  # whether some on-duty agent still had room when this ticket was done
+
+
+def to_route(ticket: Ticket) -> TicketToRoute:
+    return TicketToRoute(
+        ticket_id=ticket.id,
+        language=ticket.language,
+        category=None if ticket.category is None else ticket.category.value,
+        channel=ticket.channel.value,
+        brand_id=ticket.brand_id,
+        priority=ticket.priority,
+        queued_since=ticket.created_at,
+    )
+
+
+def candidates_in(s: Session, now: datetime) -> list[Candidate]:
+    return [
+        Candidate(
+            agent_id=o.agent_id,
+            languages=tuple(o.languages),
+            skills=tuple(o.skills),
+            capacity=o.capacity,
+            open_tickets=o.open_tickets,
+            last_assigned_at=o.last_assigned_at,
+        )
+        for o in on_duty_agents_in(s, at=now)
+    ]
+
+
+def _last_served(candidates: Sequence[Candidate]) -> int | None:
+    """Round robin's memory: the agent routing gave a ticket to most recently."""
+    served = [c for c in candidates if c.last_assigned_at is not None]
+    if not served:
+        return None
+    return max(served, key=lambda c: (c.last_assigned_at, c.agent_id)).agent_id
+
+
+def _route_in(s: Session, ticket_id: int, now: datetime, policy: RoutingPolicy) -> _Outcome:
+    ticket = s.scalar(
+        select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=True)
+    )
+    if ticket is None or ticket.assignee_id is not None or ticket.status not in ROUTABLE:
+        return _Outcome(None, spare=True)  # gone, held by another router, or not waiting
+    wanted = to_route(ticket)
+    candidates = candidates_in(s, now)
+    while True:
+        spare = any(c.open_tickets < c.capacity for c in candidates)
+        decision = choose(wanted, candidates, policy, now, after_agent_id=_last_served(candidates))
+        if decision is None:
+            return _Outcome(None, spare)
+        # The load read above may be stale: count it again while holding the agent's lock. An
+        # agent found full is released at once (the savepoint) and the choice is made again.
+        savepoint = s.begin_nested()
+        agent = agent_in(s, decision.agent_id, lock=True)
+        load = open_tickets_by_assignee(s, [agent.user_id]).get(agent.user_id, 0)
+        if agent.active and load < agent.capacity:
+            break
+        savepoint.rollback()
+        candidates = [c for c in candidates if c.agent_id != decision.agent_id]
+    assign_in(
+        s,
+        ticket=ticket,
+        agent_id=agent.user_id,
+        actor=ROUTING,
+        now=now,
+        reason=decision.reason,
+        needs_translation=decision.needs_translation,
+    )
+    mark_assigned_in(agent, now)
+    savepoint.commit()
+    return _Outcome(decision, spare=True)
+
+
+def _routed(
+    db: Database, ticket_id: int, now: datetime, policy: RoutingPolicy, attempts: int = 3
+) -> _Outcome:
+    """Route one ticket in its own transaction, run again when it lost a race (a deadlock,
+    a busy database)."""
+    for attempt in range(attempts):
+        try:
+            with db.write() as s:
+                return _route_in(s, ticket_id, now, policy)
+        except DBAPIError as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def route_ticket(
+    db: Database, *, ticket_id: int, now: datetime, policy: RoutingPolicy = DEFAULT_POLICY
+) -> Decision | None:
+    """Assign one waiting ticket (new or open, unassigned) to an eligible on-duty agent, in
+    one transaction; None leaves it queued (nobody eligible, or another router has it)."""
+    return _routed(db, ticket_id, now, policy).decision
+
+
+def route_tickets(
+    db: Database,
+    *,
+    ticket_ids: Sequence[int],
+    now: datetime,
+    policy: RoutingPolicy = DEFAULT_POLICY,
+) -> dict[int, Decision]:
+    """Route these tickets in the given order, each in its own transaction, stopping once no
+    agent on duty has room left; returns the decisions made, by ticket id."""
+    made: dict[int, Decision] = {}
+    for ticket_id in ticket_ids:
+        outcome = _routed(db, ticket_id, now, policy)
+        if outcome.decision is not None:
+            made[ticket_id] = outcome.decision
+        elif not outcome.spare:
+            break
+    return made
+
+
+def waiting_tickets(db: Database, *, limit: int = 200) -> list[int]:
+    """The ids of the first `limit` waiting tickets in queue order (`model.queue_key`)."""
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                Ticket.id,
+                Ticket.language,
+                Ticket.category,
+                Ticket.channel,
+                Ticket.brand_id,
+                Ticket.priority,
+                Ticket.created_at,
+            )
+            .where(Ticket.assignee_id.is_(None), Ticket.status.in_(ROUTABLE))
+            .order_by(_PRIORITY_ORDER, Ticket.created_at, Ticket.id)
+            .limit(limit)
+        ).all()
+    waiting = [
+        TicketToRoute(
+            ticket_id=r.id,
+            language=r.language,
+            category=None if r.category is None else r.category.value,
+            channel=r.channel.value,
+            brand_id=r.brand_id,
+            priority=r.priority,
+            queued_since=r.created_at,
+        )
+        for r in rows
+    ]
+    return [t.ticket_id for t in sorted(waiting, key=queue_key)]
+
+
+def drain_queue(
+    db: Database, *, now: datetime, policy: RoutingPolicy = DEFAULT_POLICY, limit: int = 200
+) -> int:
+    """Offer the waiting tickets, in queue order, to the agents on duty now (after a clock-in
+    or a break's end); stops once nobody has room. Returns how many were assigned."""
+    with db.read() as s:
+        if not any(c.open_tickets < c.capacity for c in candidates_in(s, now)):
+            return 0
+    return len(
+        route_tickets(db, ticket_ids=waiting_tickets(db, limit=limit), now=now, policy=policy)
+    )
+
+
+# --- after a request's own transaction committed --------------------------------------------
+
+
+def route_new_tickets(
+    db: Database,
+    *,
+    tickets: Sequence[Ticket],
+    now: datetime,
+    policy: RoutingPolicy = DEFAULT_POLICY,
+) -> dict[int, Decision]:
+    """Offer tickets just created (and committed) to the agents on duty, in queue order. The
+    tickets are already acknowledged: a failure here is logged and leaves them queued."""
+    order = sorted((to_route(t) for t in tickets), key=queue_key)
+    try:
+        return route_tickets(db, ticket_ids=[t.ticket_id for t in order], now=now, policy=policy)
+    except Exception:
+        log.exception("routing new tickets failed; they stay queued")
+        return {}
+
+
+def drain_queue_after(
+    db: Database, *, now: datetime, policy: RoutingPolicy = DEFAULT_POLICY
+) -> int:
+    """`drain_queue` after an agent became available (clock-in, break end), whose change is
+    already committed: a failure is logged and leaves the queue as it was."""
+    try:
+        return drain_queue(db, now=now, policy=policy)
+    except Exception:
+        log.exception("draining the routing queue failed")
+        return 0
