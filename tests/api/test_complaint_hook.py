@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +16,9 @@ from careloop.clock import FakeClock
 from careloop.config import Settings
 from careloop.integrations import complaints
 from careloop.storage.engine import Database
+from careloop.workforce import attendance
 from tests.api.hooks_support import counts
+from tests.factories import ACTOR, make_agent, make_shift
 
 # -- the generic complaint webhook -----------------------------------------------------------
 
@@ -101,3 +104,19 @@ def test_the_complaint_webhook_is_off_without_a_secret(
         r = post_complaint(client, COMPLAINT)
     assert r.status_code == 404
     assert counts(db)["tickets"] == 0
+
+
+def test_a_complaint_is_offered_to_the_agents_on_duty(
+    http: httpx.Client, db: Database, clock: FakeClock
+) -> None:
+    """A webhook ticket is routed like an API one: it comes back with the agent on duty."""
+    agent = make_agent(db, clock, languages=("en",))
+    make_shift(
+        db, clock, agent.id, clock.now() - timedelta(hours=1), clock.now() + timedelta(hours=7)
+    )
+    attendance.clock_in(db, actor=ACTOR, now=clock.now(), agent_id=agent.id)
+    r = post_complaint(http, COMPLAINT)
+    assert r.status_code == 201, r.text
+    assert r.json()["assignee_id"] == agent.id
+    replay = post_complaint(http, COMPLAINT)
+    assert (replay.status_code, replay.json()["assignee_id"]) == (200, agent.id)

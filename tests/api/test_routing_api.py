@@ -137,3 +137,29 @@ def test_the_periodic_queue_sweep_assigns_a_ticket_whose_language_fallback_came_
     after = client.get(f"/api/v1/tickets/{german['id']}", headers=headers).json()
     assert after["assignee_id"] == english.id
     assert "needs-translation" in after["tags"]
+
+
+def test_solving_a_ticket_frees_room_for_the_next_in_the_queue(client, auth, db, clock):
+    agent = rostered_agent(db, clock, capacity=1)
+    attendance.clock_in(db, actor=ACTOR, now=clock.now(), agent_id=agent.id)
+    headers = auth(Role.INTEGRATOR)
+    first = create(client, headers)
+    second = create(client, headers)
+    assert (first["assignee_id"], second["assignee_id"]) == (agent.id, None)
+    r = client.patch(f"/api/v1/tickets/{first['id']}", json={"status": "solved"}, headers=auth())
+    assert r.status_code == 200, r.text
+    taken = client.get(f"/api/v1/tickets/{second['id']}", headers=headers).json()
+    assert taken["assignee_id"] == agent.id
+
+
+def test_a_reply_that_solves_the_ticket_frees_room_too(client, auth, db, clock):
+    agent = rostered_agent(db, clock, capacity=1)
+    attendance.clock_in(db, actor=ACTOR, now=clock.now(), agent_id=agent.id)
+    headers = auth(Role.INTEGRATOR)
+    first = create(client, headers)
+    second = create(client, headers)
+    reply = {"body": "A replacement is on its way.", "status": "solved"}
+    r = client.post(f"/api/v1/tickets/{first['id']}/replies", json=reply, headers=auth())
+    assert r.status_code == 201, r.text
+    taken = client.get(f"/api/v1/tickets/{second['id']}", headers=headers).json()
+    assert taken["assignee_id"] == agent.id

@@ -36,6 +36,8 @@ from careloop.integrations import (
     parse_json_object,
     shopify,
 )
+from careloop.routing import actions as routing
+from careloop.routing.queries import tickets_by_id
 from careloop.storage.audit import Actor
 from careloop.tickets import intake
 from careloop.tickets.commerce_queries import shop_by_domain
@@ -165,6 +167,8 @@ def shopify_webhook(
             ret=shopify.return_of(payload),
             requested_at=_instant_or(triggered_at, now),
         )
+    if outcome.ticket is not None and outcome.ticket_created and not outcome.replayed:
+        routing.route_new_tickets(db, tickets=[outcome.ticket], now=now)
     return WebhookAck(
         status="duplicate" if outcome.replayed else "processed",
         topic=topic,
@@ -214,7 +218,10 @@ def complaint_webhook(
         data=data,
         body_digest=complaints.body_digest(body),
     )
+    ticket = outcome.ticket
     if outcome.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return TicketOut.model_validate(outcome.ticket)
+    elif ticket is not None and routing.route_new_tickets(db, tickets=[ticket], now=now):
+        ticket = tickets_by_id(db, [ticket.id]).get(ticket.id, ticket)
+    return TicketOut.model_validate(ticket)

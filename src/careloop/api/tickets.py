@@ -38,6 +38,7 @@ Creator = Annotated[Principal, Depends(require(Permission.TICKETS_CREATE))]
 Worker = Annotated[Principal, Depends(require(Permission.TICKETS_WORK))]
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+ROUTING_FIELDS = frozenset({"status", "assignee_id", "language", "category", "priority"})
 
 
 @router.post("", status_code=201, response_model=TicketOut)
@@ -140,6 +141,10 @@ def update_ticket(
     ticket = actions.update_ticket(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, data=body
     )
+    # A solved or reassigned ticket frees room, a reopened or unassigned one waits, and a new
+    # language, category or priority changes who may take it: offer the queue again.
+    if body.model_fields_set & ROUTING_FIELDS and routing.drain_queue_after(db, now=now):
+        ticket = queries.get_ticket(db, ticket_id)
     return TicketOut.model_validate(ticket)
 
 
@@ -156,6 +161,8 @@ def reply(
     message = conversation.add_reply(
         db, actor=principal.actor, now=now, ticket_id=ticket_id, body=body.body, status=body.status
     )
+    if body.status is not None:
+        routing.drain_queue_after(db, now=now)  # a solved ticket frees room for a waiting one
     return MessageOut.model_validate(message)
 
 

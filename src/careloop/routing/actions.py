@@ -226,8 +226,9 @@ def route_new_tickets(
 def drain_queue_after(
     db: Database, *, now: datetime, policy: RoutingPolicy = DEFAULT_POLICY
 ) -> int:
-    """`drain_queue` after an agent became available (clock-in, break end), whose change is
-    already committed: a failure is logged and leaves the queue as it was."""
+    """`drain_queue` after a committed change that may let waiting tickets go out (a clock-in,
+    a break's end, a ticket solved, reassigned or reopened): a failure is logged and leaves the
+    queue as it was."""
     try:
         return drain_queue(db, now=now, policy=policy)
     except Exception:
