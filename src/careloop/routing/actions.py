@@ -20,7 +20,7 @@ from careloop.routing.model import Candidate, Decision, RoutingPolicy, TicketToR
 from careloop.routing.model import queue_key as queue_key
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database, is_transient
-from careloop.tickets.actions import assign_in
+from careloop.tickets.assignment import assign_in
 from careloop.tickets.model import Priority, Status
 from careloop.tickets.queries import open_tickets_by_assignee
 from careloop.tickets.tables import Ticket

@@ -324,7 +324,7 @@ def update_ticket(
         if "tags" in sent and data.tags is not None:
             before = ticket.tags
             if before != sorted(data.tags):
-                _set_tags(ticket, data.tags)
+                set_tags(ticket, data.tags)
                 changes["tags"] = (before, sorted(data.tags))
         if changes:
             ticket.updated_at = now
@@ -365,45 +365,6 @@ def move_status(
         ticket.solved_at = None
 
 
-TRANSLATION_TAG = "needs-translation"
-
-
-def assign_in(
-    s: Session,
-    *,
-    ticket: Ticket,
-    agent_id: int,
-    actor: Actor,
-    now: datetime,
-    reason: str,
-    needs_translation: bool = False,
-) -> None:
-    """Give a (locked) ticket to an agent, audited with why; a new ticket becomes open, as
-    when a person assigns it, and one in a language the agent lacks is tagged for translation."""
-    changes: dict[str, Any] = {"assignee_id": (ticket.assignee_id, agent_id)}
-    ticket.assignee_id = agent_id
-    ticket.assigned_at = now
-    if ticket.first_assigned_at is None:
-        ticket.first_assigned_at = now
-    if ticket.status == Status.NEW:
-        move_status(ticket, Status.OPEN, now, changes)
-    if needs_translation and TRANSLATION_TAG not in ticket.tags:
-        before = ticket.tags
-        _set_tags(ticket, [*before, TRANSLATION_TAG])
-        changes["tags"] = (before, ticket.tags)
-    changes["reason"] = (None, reason)
-    ticket.updated_at = now
-    audit.record(
-        s,
-        at=now,
-        actor=actor,
-        entity_type="ticket",
-        entity_id=ticket.id,
-        action="assigned",
-        changes=changes,
-    )
-
-
 def change_tags(
     db: Database, *, actor: Actor, now: datetime, ticket_id: int, add: list[str], remove: list[str]
 ) -> Ticket:
@@ -414,7 +375,7 @@ def change_tags(
         before = ticket.tags
         after = sorted((set(before) | set(add)) - set(remove))
         if after != before:
-            _set_tags(ticket, after)
+            set_tags(ticket, after)
             ticket.updated_at = now
             audit.record(
                 s,
@@ -429,7 +390,7 @@ def change_tags(
         return ticket
 
 
-def _set_tags(ticket: Ticket, tags: list[str]) -> None:
+def set_tags(ticket: Ticket, tags: list[str]) -> None:
     """Keep the rows of tags that stay (re-inserting one would clash on its key), add the rest."""
     wanted = set(tags)
     kept = [row for row in ticket.tag_rows if row.tag in wanted]
