@@ -1,5 +1,6 @@
 """Attendance pages: today's attendance of a team (refreshed every minute), and "my shifts",
-where an agent sees the coming roster and its changes, clocks in and out and takes breaks."""
+where an agent sees the coming roster and its changes, clocks in and out and takes breaks; and
+the agent's iCalendar feed, opened by its secret address without a login."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from careloop.storage.engine import Database
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
 from careloop.web.errors import Problem
-from careloop.web.i18n import N_, Formatter
+from careloop.web.i18n import DEFAULT_LOCALE, N_, Formatter, normal_locale, translations
 from careloop.web.rendering import formatter_for, is_htmx, render
 from careloop.web.roster import ALL_TEAMS, day_label, hm, parse_day, span_label
 from careloop.workforce import agent_shifts, attendance, attendance_queries
 from careloop.workforce.model import AttendanceState, local_day
 from careloop.workforce.roster_queries import list_teams
+from careloop.workforce.tables import Shift
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_READ))]
@@ -242,3 +244,34 @@ def clock(
         return my_shifts_page(request, principal, db, now, notice=done)
     session.flash(request, done)
     return RedirectResponse("/me/shifts", status_code=303)
+
+
+# --- the iCalendar feed ----------------------------------------------------------------------
+
+
+@router.get("/calendar/{token}.ics")
+def ics_feed(request: Request, token: str, db: Db, now: Now) -> Response:
+    """No login: the secret in the address is the key, as with a calendar app's secret address.
+    Titles are in the agent's own language."""
+    agent = agent_shifts.agent_by_calendar_token(db, token)
+    tr = translations(normal_locale(agent.user.locale) or DEFAULT_LOCALE)
+    shift_title = tr.gettext("Shift")
+
+    def summary(shift: Shift) -> str:
+        return f"{shift_title}: {shift.note}" if shift.note else shift_title
+
+    body = agent_shifts.ics_feed(
+        db,
+        agent=agent,
+        now=now,
+        calendar_name=tr.gettext("careloop shifts: %(name)s") % {"name": agent.name},
+        summary=summary,
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'inline; filename="shifts.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

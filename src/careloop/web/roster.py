@@ -1,11 +1,12 @@
 """The roster calendar: a team's week in the viewer's time zone, agents as rows and shifts as
 bars, hourly coverage by language under it; supervisors add and delete draft shifts and publish
-the week (the rest of the "Edit roster" panel is in `roster_edit.py`). Also the agent's
-iCalendar feed, opened by its secret address without a login."""
+the week (the rest of the "Edit roster" panel is in `roster_edit.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,12 +19,11 @@ from careloop.errors import DomainError
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
 from careloop.web.errors import Problem
-from careloop.web.i18n import DEFAULT_LOCALE, N_, Formatter, normal_locale, translations
+from careloop.web.i18n import N_, Formatter
 from careloop.web.rendering import formatter_for, is_htmx, render
 from careloop.workforce import actions, agent_shifts, calendar, rosters
 from careloop.workforce.model import LeaveKind, ShiftStatus, local_day, shift_instants, week_start
 from careloop.workforce.roster_queries import list_teams, list_templates
-from careloop.workforce.tables import Shift
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_READ))]
@@ -243,6 +243,24 @@ def done(
     return RedirectResponse(url, status_code=303)
 
 
+def change_then_show(
+    request: Request,
+    principal: Principal,
+    db: Db,
+    now: datetime,
+    query: RosterQuery,
+    change: Callable[[], object],
+    notice: str,
+) -> Response:
+    """Run a one-click change (delete a draft, cancel leave): its refusal is shown on the
+    roster with nothing changed, its success as `done`."""
+    try:
+        change()
+    except DomainError as exc:
+        return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
+    return done(request, principal, db, now, query, notice)
+
+
 @router.get("/roster", response_class=HTMLResponse)
 def roster(
     request: Request,
@@ -320,11 +338,15 @@ def delete_draft(
 ) -> Response:
     fmt = formatter_for(request, principal)
     query = RosterQuery.parse(week, team, principal=principal, db=db, now=now, fmt=fmt)
-    try:
-        rosters.delete_shift(db, actor=principal.actor, now=now, shift_id=shift_id)
-    except DomainError as exc:
-        return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
-    return done(request, principal, db, now, query, N_("Shift deleted."))
+    return change_then_show(
+        request,
+        principal,
+        db,
+        now,
+        query,
+        partial(rosters.delete_shift, db, actor=principal.actor, now=now, shift_id=shift_id),
+        N_("Shift deleted."),
+    )
 
 
 @router.post("/roster/publish", response_class=HTMLResponse)
@@ -359,35 +381,4 @@ def publish_week(
         query,
         N_("Shifts published: %(count)s."),
         count=str(len(published)),
-    )
-
-
-# --- the iCalendar feed ----------------------------------------------------------------------
-
-
-@router.get("/calendar/{token}.ics")
-def ics_feed(request: Request, token: str, db: Db, now: Now) -> Response:
-    """No login: the secret in the address is the key, as with a calendar app's secret address.
-    Titles are in the agent's own language."""
-    agent = agent_shifts.agent_by_calendar_token(db, token)
-    tr = translations(normal_locale(agent.user.locale) or DEFAULT_LOCALE)
-    shift_title = tr.gettext("Shift")
-
-    def summary(shift: Shift) -> str:
-        return f"{shift_title}: {shift.note}" if shift.note else shift_title
-
-    body = agent_shifts.ics_feed(
-        db,
-        agent=agent,
-        now=now,
-        calendar_name=tr.gettext("careloop shifts: %(name)s") % {"name": agent.name},
-        summary=summary,
-    )
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Content-Disposition": 'inline; filename="shifts.ics"',
-            "Cache-Control": "private, max-age=300",
-        },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -24,6 +25,7 @@ from careloop.web.roster import (
     RosterQuery,
     ShiftId,
     Short,
+    change_then_show,
     done,
     hm,
     parse_day,
@@ -400,8 +402,5 @@ def cancel_leave(
     team: Short = "",
 ) -> Response:
     query = _query(request, principal, db, now, week, team)
-    try:
-        leave.cancel_leave(db, actor=principal.actor, now=now, leave_id=leave_id)
-    except DomainError as exc:
-        return roster_page(request, principal, db, now, query, problem=Problem.of(exc))
-    return done(request, principal, db, now, query, N_("Leave cancelled."))
+    cancel = partial(leave.cancel_leave, db, actor=principal.actor, now=now, leave_id=leave_id)
+    return change_then_show(request, principal, db, now, query, cancel, N_("Leave cancelled."))
