@@ -62,6 +62,7 @@ test: lint typecheck pytest
 bench: install-dev
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/on_duty.py
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) node_modules src/careloop/web/static/vendor
