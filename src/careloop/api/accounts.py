@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from careloop.accounts import actions, queries
 from careloop.accounts.model import Permission, Principal, Role
-from careloop.api.deps import DB, Now, bearer_principal, require
+from careloop.api.deps import DB, Now, PathId, bearer_principal, require
 from careloop.tickets.schemas import Email, ShortText, Strict, TimeZone
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -116,7 +116,5 @@ def create_token(body: TokenCreate, principal: TokenAdmin, db: DB, now: Now) -> 
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=2_147_483_647)], principal: TokenAdmin, db: DB, now: Now
-) -> None:
+def revoke_token(token_id: PathId, principal: TokenAdmin, db: DB, now: Now) -> None:
     actions.revoke_token(db, actor=principal.actor, now=now, token_id=token_id)

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Now, bearer_principal, require
+from careloop.api.deps import DB, Now, PathId, QueryId, bearer_principal, require
 from careloop.errors import Forbidden
 from careloop.routing.actions import drain_queue_after
 from careloop.storage.engine import Database
@@ -32,8 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["attendance"])
 
 Caller = Annotated[Principal, Depends(bearer_principal)]
 Reader = Annotated[Principal, Depends(require(Permission.WORKFORCE_READ))]
-AgentId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+AgentId = PathId
 ClockAction = Callable[..., Any]
 BECOME_AVAILABLE: tuple[ClockAction, ...] = (attendance.clock_in, attendance.end_break)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Now, require
+from careloop.api.deps import DB, Now, PathId, QueryId, require
 from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import commerce, commerce_queries
 from careloop.tickets.commerce_schemas import (
@@ -29,7 +29,7 @@ Writer = Annotated[Principal, Depends(require(Permission.COMMERCE_WRITE))]
 BrandAdmin = Annotated[Principal, Depends(require(Permission.BRANDS_MANAGE))]
 Source = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ExternalId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00/]+$")]
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+RowId = PathId
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=100)]
 
@@ -108,7 +108,7 @@ def upsert_order(
 def list_orders(
     _: Reader,
     db: DB,
-    customer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    customer_id: QueryId = None,
     brand: Annotated[str | None, Query(max_length=40)] = None,
     country: CountryCode | None = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,

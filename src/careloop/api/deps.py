@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from careloop.accounts import actions as accounts
 from careloop.accounts.model import Permission, Principal
@@ -15,6 +15,11 @@ from careloop.clock import Clock
 from careloop.errors import Forbidden, Invalid, Unauthenticated
 from careloop.storage.engine import Database
 from careloop.storage.requests import IdempotencyKey
+
+# Ids are 32-bit on both backends: a larger one in a path or query is a 422, not a 500.
+MAX_ROW_ID = 2_147_483_647
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 
 
 def get_db(request: Request) -> Database:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Now, require
-from careloop.api.workforce import From, QueryId, To, window
+from careloop.api.deps import DB, Now, PathId, QueryId, require
+from careloop.api.workforce import From, To, window
 from careloop.tickets.schemas import AuditEntryOut
 from careloop.workforce import roster_queries, rosters
 from careloop.workforce.model import BreakRule, ShiftStatus
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api/v1", tags=["rosters"])
 
 Reader = Annotated[Principal, Depends(require(Permission.WORKFORCE_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.WORKFORCE_MANAGE))]
-ShiftId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ShiftId = PathId
 MAX_SHIFT_WINDOW = timedelta(days=62)
 
 

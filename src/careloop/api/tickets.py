@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Idempotency, Now, require
+from careloop.api.deps import DB, Idempotency, Now, PathId, QueryId, require
 from careloop.routing import actions as routing
 from careloop.routing.queries import tickets_by_id
 from careloop.storage.paging import MAX_LIMIT
@@ -36,8 +36,7 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 Reader = Annotated[Principal, Depends(require(Permission.TICKETS_READ))]
 Creator = Annotated[Principal, Depends(require(Permission.TICKETS_CREATE))]
 Worker = Annotated[Principal, Depends(require(Permission.TICKETS_WORK))]
-TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+TicketId = PathId
 ROUTING_FIELDS = frozenset({"status", "assignee_id", "language", "category", "priority"})
 
 

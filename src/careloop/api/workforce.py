@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Now, require
+from careloop.api.deps import DB, Now, PathId, QueryId, require
 from careloop.errors import Invalid
 from careloop.workforce import actions, leave, roster_queries
 from careloop.workforce.holidays import holidays_of_year
@@ -36,8 +36,6 @@ router = APIRouter(prefix="/api/v1", tags=["workforce"])
 
 Reader = Annotated[Principal, Depends(require(Permission.WORKFORCE_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.WORKFORCE_MANAGE))]
-PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 From = Annotated[AwareDatetime, Query(alias="from", description="aware ISO 8601 instant")]
 To = Annotated[AwareDatetime, Query(alias="to", description="aware ISO 8601 instant")]
 MAX_LEAVE_WINDOW = timedelta(days=400)

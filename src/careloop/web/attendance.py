@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from careloop.accounts.model import Permission, Principal
+from careloop.api.deps import PathId
 from careloop.errors import DomainError
 from careloop.routing.actions import drain_queue_after
 from careloop.storage.engine import Database
@@ -32,7 +33,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_READ))]
 Manager = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_MANAGE))]
 Own = Annotated[Principal, Depends(require_page(Permission.ATTENDANCE_OWN))]
-AgentId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+AgentId = PathId
 Short = Annotated[str, Form(max_length=200)]
 REFRESH_SECONDS = 60
 STATES = {

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from careloop import validation
 from careloop.accounts.model import Permission, Principal
+from careloop.api.deps import PathId
 from careloop.tickets import commerce_queries, queries
 from careloop.tickets.queries import TicketFilter
 from careloop.tickets.tables import Ticket
@@ -18,7 +19,7 @@ from careloop.web.rendering import render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.COMMERCE_READ))]
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+RowId = PathId
 Search = Annotated[str, Query(max_length=200)]
 Cursor = Annotated[str, Query(max_length=100)]
 PAGE_SIZE = 50

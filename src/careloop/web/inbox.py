@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from careloop import validation
 from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal
+from careloop.api.deps import PathId
 from careloop.errors import DomainError
 from careloop.tickets import commerce_queries, queries, views
 from careloop.tickets.model import OPEN_STATUSES, Category, Status, normalise_tag
@@ -234,7 +235,7 @@ def save_view(
 @router.post("/tickets/views/{view_id}/delete")
 def delete_view(
     request: Request,
-    view_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    view_id: PathId,
     principal: Reader,
     db: Db,
     now: Now,

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from careloop.accounts.model import Permission, Principal
+from careloop.api.deps import PathId
 from careloop.errors import DomainError
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
@@ -28,7 +29,7 @@ from careloop.workforce.roster_queries import list_teams, list_templates
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_READ))]
 Manager = Annotated[Principal, Depends(require_page(Permission.WORKFORCE_MANAGE))]
-ShiftId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ShiftId = PathId
 Short = Annotated[str, Form(max_length=200)]
 ALL_TEAMS = "all"
 DASH = "\u2013"  # an en dash between two times

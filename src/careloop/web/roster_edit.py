@@ -9,10 +9,11 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from careloop.accounts.model import Principal
+from careloop.api.deps import PathId
 from careloop.errors import DomainError, NotFound
 from careloop.storage.audit import AuditEntry
 from careloop.web.access import Db, Now, WebRoute
@@ -36,7 +37,7 @@ from careloop.workforce.model import LeaveKind, ShiftStatus, local_instant, shif
 from careloop.workforce.tables import Shift
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-LeaveId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+LeaveId = PathId
 Choices = Annotated[list[str] | None, Form(max_length=200)]  # checked boxes of one name
 HISTORY_ACTIONS = {
     "created": N_("Shift created"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from careloop.accounts import actions as accounts
 from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal, Role
+from careloop.api.deps import PathId
 from careloop.errors import DomainError, Invalid
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
@@ -178,7 +179,7 @@ def create_token(
 @router.post("/settings/tokens/{token_id}/revoke")
 def revoke_token(
     request: Request,
-    token_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    token_id: PathId,
     principal: TokenAdmin,
     db: Db,
     now: Now,

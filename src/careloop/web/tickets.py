@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal
+from careloop.api.deps import PathId
 from careloop.errors import DomainError
 from careloop.tickets import actions, conversation, queries
 from careloop.tickets.model import Priority, Status, can_transition, normalise_tag
@@ -27,7 +28,7 @@ from careloop.web.rendering import formatter_for, is_htmx, render
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[Principal, Depends(require_page(Permission.TICKETS_READ))]
 Worker = Annotated[Principal, Depends(require_page(Permission.TICKETS_WORK))]
-TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+TicketId = PathId
 Text = Annotated[str, Form(max_length=50_000)]
 Short = Annotated[str, Form(max_length=500)]
 UNASSIGNED = "none"
