@@ -1,6 +1,9 @@
 """Imports every domain's tables so Base.metadata is complete (migrations and tests use it)."""
 
 from careloop.accounts import tables as accounts_tables
+from careloop.jobs import tables as jobs_tables
+from careloop.routing import tables as routing_tables
+from careloop.sla import tables as sla_tables
 from careloop.storage import audit, requests
 from careloop.tickets import commerce_tables
 from careloop.tickets import tables as tickets_tables
@@ -10,7 +13,10 @@ __all__ = [
     "accounts_tables",
     "audit",
     "commerce_tables",
+    "jobs_tables",
     "requests",
+    "routing_tables",
+    "sla_tables",
     "tickets_tables",
     "workforce_tables",
 ]

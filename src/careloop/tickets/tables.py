@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from careloop.storage.base import Base, JSONDocument, UTCDateTime
@@ -28,6 +28,9 @@ class Ticket(Base):
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
         Index("ix_tickets_brand_id_id", "brand_id", "id"),
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_first_response_due_at", "first_response_due_at"),
+        Index("ix_tickets_next_response_due_at", "next_response_due_at"),
+        Index("ix_tickets_resolution_due_at", "resolution_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +51,8 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the current assignee
     first_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # time to assign
+    # When the current assignee first opened it since it was assigned (hand-off of unopened).
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(30), default="api")
     external_ref: Mapped[str | None] = mapped_column(String(200), index=True)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
@@ -56,6 +61,13 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Service level (sla/): the policy that applies and the due instants it gives; a paused
+    # resolution clock keeps its remaining seconds of calendar time instead of a due instant.
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_remaining_seconds: Mapped[int | None] = mapped_column(Integer)
 
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", order_by="TicketTag.tag", lazy="selectin"
