@@ -29,6 +29,9 @@ class Permission(enum.StrEnum):
     WORKFORCE_READ = "workforce:read"  # rosters, who is on duty, attendance
     WORKFORCE_MANAGE = "workforce:manage"  # agents, teams, shifts, leave, anyone's attendance
     ATTENDANCE_OWN = "attendance:own"  # clock oneself in and out, take breaks
+    ROUTING_BOARD = "routing:board"  # the live board: queue, load, SLA at risk; reassign
+    ROUTING_MANAGE = "routing:manage"  # routing policies (strategy, fallback, hand-off)
+    SLA_MANAGE = "sla:manage"  # business calendars and SLA policies
 
 
 P = Permission
@@ -44,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORKFORCE_READ,
             P.WORKFORCE_MANAGE,
             P.ATTENDANCE_OWN,
+            P.ROUTING_BOARD,
         }
     ),
     Role.AGENT: frozenset(
