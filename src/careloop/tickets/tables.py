@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from careloop.sla.tables import SlaPolicy
 from careloop.storage.base import Base, JSONDocument, UTCDateTime
 from careloop.tickets.commerce_tables import Brand, Customer, LineItem, Order
 from careloop.tickets.model import Category, Channel, MessageKind, Priority, Status
@@ -63,7 +64,7 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Service level (sla/): the policy that applies and the due instants it gives; a paused
     # resolution clock keeps its remaining seconds of calendar time instead of a due instant.
-    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey(SlaPolicy.id))
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
