@@ -14,15 +14,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from careloop import __version__
 from careloop.api import accounts as accounts_api
 from careloop.api import attendance as attendance_api
+from careloop.api import board as board_api
 from careloop.api import commerce as commerce_api
 from careloop.api import errors
 from careloop.api import hooks as hooks_api
+from careloop.api import jobs as jobs_api
 from careloop.api import rosters as rosters_api
+from careloop.api import routing as routing_api
+from careloop.api import sla as sla_api
 from careloop.api import tickets as tickets_api
 from careloop.api import workforce as workforce_api
 from careloop.clock import Clock, SystemClock
 from careloop.config import Settings
-from careloop.jobs import periodic
+from careloop.jobs import background
 from careloop.storage.engine import Database
 from careloop.web import routes as web_routes
 
@@ -91,7 +95,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
-        lifespan=periodic.lifespan,  # the automatic clock-out; see jobs/periodic.py
+        lifespan=background.lifespan,  # the in-process job runner; see jobs/background.py
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
@@ -110,8 +114,12 @@ def create_app(
     app.include_router(accounts_api.router)
     app.include_router(workforce_api.router)
     app.include_router(rosters_api.router)
+    app.include_router(routing_api.router)
+    app.include_router(sla_api.router)
     app.include_router(attendance_api.router)
+    app.include_router(board_api.router)
     app.include_router(hooks_api.router)
+    app.include_router(jobs_api.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(

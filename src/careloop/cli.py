@@ -1,4 +1,4 @@
-"""The careloop command: serve, worker-free for now, migrate, demo, users and tokens."""
+"""The careloop command: serve, worker, migrate, demo, users and tokens."""
 
 from __future__ import annotations
 
@@ -74,6 +74,18 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@app.command()
+def worker(
+    database_url: DatabaseUrl = None,
+    once: Annotated[bool, typer.Option("--once", help="run what is due once, then exit")] = False,
+) -> None:
+    """Run the background jobs until stopped (SIGTERM, Ctrl-C); each tick runs once across
+    every worker and server process. CARELOOP_JOBS=module:function replaces the job list."""
+    from careloop.jobs import foreground
+
+    raise typer.Exit(foreground.main(_db(database_url), once=once, echo=typer.echo))
 
 
 @app.command()

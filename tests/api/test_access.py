@@ -116,6 +116,28 @@ MATRIX = [
     ),
     ("GET", "/api/v1/leave?from={day}T00:00:00Z&to={day}T23:00:00Z", None, ALL),
     ("GET", "/api/v1/holidays?country=DE&year=2026", None, ALL),
+    # Routing policies: everyone reads them, only admins change them.
+    ("GET", "/api/v1/routing/policies", None, ALL),
+    ("PUT", "/api/v1/routing/policies/default", {"strategy": "round_robin"}, {Role.ADMIN}),
+    ("PUT", "/api/v1/routing/policies/teams/{team}", {"keep_answered": False}, {Role.ADMIN}),
+    ("DELETE", "/api/v1/routing/policies/teams/{team}", None, {Role.ADMIN}),
+    ("GET", "/api/v1/board", None, MANAGERS),  # the live board: team leads and admins
+    # Service levels: everyone who reads tickets reads them; admins change them; leads see events.
+    ("GET", "/api/v1/sla/calendars", None, ALL),
+    (
+        "POST",
+        "/api/v1/sla/calendars",
+        {"name": "Office {n}", "timezone": "UTC", "windows": {"mon": [["09:00", "17:00"]]}},
+        {Role.ADMIN},
+    ),
+    ("GET", "/api/v1/sla/policies", None, ALL),
+    (
+        "POST",
+        "/api/v1/sla/policies",
+        {"name": "Policy {n}", "resolution_minutes": 60},
+        {Role.ADMIN},
+    ),
+    ("GET", "/api/v1/sla/events", None, MANAGERS),
 ]
 
 

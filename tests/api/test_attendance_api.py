@@ -1,5 +1,5 @@
 """Attendance through HTTP: clocking in and out, breaks, who is on duty, today's attendance
-and adherence; plus the periodic runner that clocks out lapsed clock-ins."""
+and adherence; plus the job runner clocking out lapsed clock-ins."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from careloop.accounts import actions as accounts
 from careloop.accounts.model import Role
-from careloop.clock import SystemClock
-from careloop.jobs import periodic
+from careloop.jobs.runner import Job, Worker
 from careloop.storage.audit import Actor, AuditEntry
 from careloop.workforce import attendance
 from careloop.workforce.tables import ClockInRow
@@ -201,55 +200,26 @@ def test_auto_clock_out_closes_a_lapsed_clock_in(client, db, clock, agent, auth)
         row = s.scalar(select(ClockInRow))
     assert (row.clocked_out_at, row.clock_out_reason) == (utc(2026, 11, 2, 16, 30), "auto")
     assert post(client, agent.id, "clock-out", sup).status_code == 409
-    # The periodic runner does the same on its own thread.
+    # The job runner does the same on its own thread.
     post(client, agent.id, "clock-in", sup)  # no shift now: lapses after 16 hours
     clock.set(utc(2026, 11, 3, 9, 1))
     ran = threading.Event()
     counts: list[int] = []
 
-    def tick() -> None:
-        counts.append(attendance.auto_clock_out(db, now=clock.now()))
+    def tick(db, now) -> None:
+        counts.append(attendance.auto_clock_out(db, now=now))
         ran.set()
 
-    runner = periodic.Runner([periodic.Tick("auto_clock_out", tick)], interval=0.01)
-    runner.start()
+    worker = Worker(
+        db, [Job("auto_clock_out", timedelta(seconds=30), tick)], clock=clock, poll=0.01
+    )
+    worker.start()
     try:
         assert ran.wait(5)
     finally:
-        runner.stop()
+        worker.stop()
     assert counts[0] == 1
-    assert not runner.running
-
-
-def test_runner_survives_a_failing_tick():
-    calls: list[str] = []
-    done = threading.Event()
-
-    def boom() -> None:
-        calls.append("boom")
-        raise RuntimeError("boom")
-
-    def fine() -> None:
-        calls.append("fine")
-        if calls.count("fine") >= 2:
-            done.set()
-
-    runner = periodic.Runner(
-        [periodic.Tick("boom", boom), periodic.Tick("fine", fine)], interval=0.01
-    )
-    runner.start()
-    try:
-        assert done.wait(5)
-    finally:
-        runner.stop()
-    assert calls[:4] == ["boom", "fine", "boom", "fine"]
-
-
-def test_background_jobs_follow_real_time_only(app, client, monkeypatch):
-    assert app.state.periodic is None  # the test app runs on a FakeClock
-    assert periodic.background_enabled(SystemClock())
-    monkeypatch.setenv("CARELOOP_BACKGROUND", "0")
-    assert not periodic.background_enabled(SystemClock())
+    assert not worker.running
 
 
 def test_attendance_today(client, db, clock, agent, auth):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from careloop.accounts.model import Role
-from careloop.jobs import periodic
+from careloop.jobs.registry import default_jobs
+from careloop.jobs.runner import run_due
 from careloop.routing import actions as routing
 from careloop.workforce import attendance
 from tests.api.test_attendance_api import own_token
@@ -121,19 +122,18 @@ def test_the_periodic_queue_sweep_assigns_a_ticket_whose_language_fallback_came_
     client, auth, db, clock
 ):
     """A German ticket waits while only an English speaker is on duty; ten minutes later the
-    app's queue-sweep tick gives it to them, flagged for translation."""
+    app's queue-sweep job gives it to them, flagged for translation."""
     english = rostered_agent(db, clock, languages=("en",))
     attendance.clock_in(db, actor=ACTOR, now=clock.now(), agent_id=english.id)
     headers = auth(Role.INTEGRATOR)
     german = create(client, headers, language="de")
     assert german["assignee_id"] is None
-    ticks = {t.name: t for t in periodic.runner_for(db, clock).ticks}
-    ticks["queue_sweep"].run()
+    assert "queue_sweep" in run_due(db, default_jobs(), now=clock.now(), owner="test")
     assert (
         client.get(f"/api/v1/tickets/{german['id']}", headers=headers).json()["assignee_id"] is None
     )
     clock.advance(timedelta(minutes=10))
-    ticks["queue_sweep"].run()
+    assert "queue_sweep" in run_due(db, default_jobs(), now=clock.now(), owner="test")
     after = client.get(f"/api/v1/tickets/{german['id']}", headers=headers).json()
     assert after["assignee_id"] == english.id
     assert "needs-translation" in after["tags"]

@@ -10,15 +10,25 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from careloop.routing.model import (
+    AGENT_REMOVED,
+    CLOCKED_OUT,
+    NOT_OPENED,
+    ON_LEAVE,
+    SHIFT_ENDED,
     Candidate,
     Decision,
+    Holder,
+    Policies,
     RoutingPolicy,
     Strategy,
     TicketToRoute,
     choose,
     eligible,
+    hand_off_reason,
     handles,
+    off_duty_reason,
     queue_key,
+    strategy_for,
 )
 from careloop.tickets.model import Priority
 
@@ -283,3 +293,101 @@ def test_queue_key_orders_by_priority_then_sla_due_then_age_then_id():
         shuffled = expected[:]
         random.Random(seed).shuffle(shuffled)
         assert sorted(shuffled, key=queue_key) == expected
+
+
+# --- per-team strategy -----------------------------------------------------------------------
+
+
+def test_a_team_strategy_applies_when_every_eligible_agent_is_in_that_team():
+    teams = {1: Strategy.ROUND_ROBIN}
+    # Agent 2 is least loaded, but the team round-robins: after 2 comes 5.
+    same_team = [agent(2, team_id=1), agent(5, team_id=1, open_tickets=3)]
+    assert choose(ticket(), same_team, LEAST, NOW, after_agent_id=2, team_strategies=teams) == (
+        Decision(5, False, "round_robin")
+    )
+    # Without the team's row the default (least loaded) decides.
+    assert choose(ticket(), same_team, LEAST, NOW, after_agent_id=2) == Decision(
+        2, False, "least_loaded"
+    )
+
+
+def test_mixed_teams_or_agents_without_a_team_use_the_default_strategy():
+    teams = {1: Strategy.ROUND_ROBIN}
+    mixed = [agent(2, team_id=1), agent(5, team_id=2, open_tickets=3)]
+    assert strategy_for(mixed, LEAST, teams) == Strategy.LEAST_LOADED
+    assert strategy_for([agent(2, team_id=None)], LEAST, teams) == Strategy.LEAST_LOADED
+    assert strategy_for([agent(2, team_id=2)], LEAST, teams) == Strategy.LEAST_LOADED
+    # Only the eligible count: an ineligible agent of another team does not mix the teams.
+    candidates = [agent(2, team_id=1), agent(3, team_id=2, languages=("fi",))]
+    assert strategy_for(candidates[:1], LEAST, teams) == Strategy.ROUND_ROBIN
+    decision = choose(ticket(), candidates, LEAST, NOW, after_agent_id=9, team_strategies=teams)
+    assert decision == Decision(2, False, "round_robin")
+
+
+def test_policies_give_a_team_its_own_policy_else_the_default():
+    mine = RoutingPolicy(strategy=Strategy.ROUND_ROBIN, keep_answered=False)
+    policies = Policies(default=LEAST, teams={4: mine})
+    assert policies.of_team(4) is mine
+    assert policies.of_team(5) is LEAST
+    assert policies.of_team(None) is LEAST
+    assert policies.team_strategies == {4: Strategy.ROUND_ROBIN}
+
+
+# --- hand-off --------------------------------------------------------------------------------
+
+
+def holder(**changes: object) -> Holder:
+    base = Holder(active=True, on_leave=False, clocked_in=True, last_clock_out=None)
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        (holder(), None),
+        (holder(clocked_in=False, last_clock_out="manual"), CLOCKED_OUT),
+        (holder(clocked_in=False, last_clock_out=None), CLOCKED_OUT),  # never clocked in
+        (holder(clocked_in=False, last_clock_out="auto"), SHIFT_ENDED),
+        (holder(clocked_in=False, last_clock_out="lapsed"), SHIFT_ENDED),
+        (holder(clocked_in=False, last_clock_out="leave"), CLOCKED_OUT),  # leave is over
+        (holder(on_leave=True, clocked_in=False, last_clock_out="leave"), ON_LEAVE),
+        (holder(on_leave=True), ON_LEAVE),
+        (holder(active=False), AGENT_REMOVED),  # removal comes first
+        (holder(active=False, on_leave=True, clocked_in=False), AGENT_REMOVED),
+    ],
+)
+def test_off_duty_reason(state, reason):
+    assert off_duty_reason(state) == reason
+
+
+UNOPENED = RoutingPolicy(unopened_after=10 * MIN)
+
+
+def test_off_duty_hands_back_unanswered_and_keeps_answered_unless_told():
+    kw = {"seen": True, "assigned_at": NOW - MIN, "now": NOW}
+    assert hand_off_reason(off_duty=CLOCKED_OUT, answered=False, policy=LEAST, **kw) == (
+        CLOCKED_OUT
+    )
+    assert hand_off_reason(off_duty=CLOCKED_OUT, answered=True, policy=LEAST, **kw) is None
+    giving = RoutingPolicy(keep_answered=False)
+    assert hand_off_reason(off_duty=ON_LEAVE, answered=True, policy=giving, **kw) == ON_LEAVE
+
+
+def test_an_unopened_assignment_goes_back_after_the_policy_delay_only():
+    def reason(**kw: object) -> str | None:
+        base: dict[str, object] = {
+            "off_duty": None,
+            "answered": False,
+            "seen": False,
+            "assigned_at": NOW - 10 * MIN,
+            "policy": UNOPENED,
+            "now": NOW,
+        }
+        return hand_off_reason(**{**base, **kw})  # type: ignore[arg-type]
+
+    assert reason() == NOT_OPENED
+    assert reason(assigned_at=NOW - 10 * MIN + timedelta(seconds=1)) is None
+    assert reason(seen=True) is None
+    assert reason(answered=True) is None  # a reply shows it was opened
+    assert reason(policy=LEAST) is None  # no delay set: never
+    assert reason(off_duty=SHIFT_ENDED) == SHIFT_ENDED  # off duty wins over unopened

@@ -15,6 +15,7 @@ from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Now, PathId, QueryId, bearer_principal, require
 from careloop.errors import Forbidden
 from careloop.routing.actions import drain_queue_after
+from careloop.routing.handoff import hand_off_after
 from careloop.storage.engine import Database
 from careloop.tickets.schemas import TimeZone
 from careloop.workforce import attendance, attendance_queries, queries
@@ -60,6 +61,8 @@ def _clock(
     action(db, actor=principal.actor, now=now, agent_id=agent_id)
     if action in BECOME_AVAILABLE:
         drain_queue_after(db, now=now)  # the agent may take waiting tickets now
+    elif action is attendance.clock_out:
+        hand_off_after(db, now=now, agent_id=agent_id)  # unanswered tickets go to others
     status = attendance_queries.clock_status(db, agent_id=agent_id, now=now)
     return ClockStatusOut.model_validate(status)
 

@@ -1,4 +1,5 @@
-"""Tickets over JSON: create (single and batch), list, read, update, reply, note, tag."""
+"""Tickets over JSON: create (single and batch), list, read, update, reply, note, tag, and the
+assignee marking a ticket opened."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from careloop.api.deps import DB, Idempotency, Now, PathId, QueryId, require
 from careloop.routing import actions as routing
 from careloop.routing.queries import tickets_by_id
 from careloop.storage.paging import MAX_LIMIT
-from careloop.tickets import actions, conversation, queries
+from careloop.tickets import actions, assignment, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
 from careloop.tickets.schemas import (
     AuditEntryOut,
@@ -144,6 +145,15 @@ def update_ticket(
     # language, category or priority changes who may take it: offer the queue again.
     if body.model_fields_set & ROUTING_FIELDS and routing.drain_queue_after(db, now=now):
         ticket = queries.get_ticket(db, ticket_id)
+    return TicketOut.model_validate(ticket)
+
+
+@router.post("/{ticket_id}/seen", response_model=TicketOut)
+def seen(ticket_id: TicketId, principal: Worker, db: DB, now: Now) -> TicketOut:
+    """The assignee opened the ticket (an inbox client calls this when it shows it), so it is
+    not handed back as unopened; 409 for anyone but the assignee, and a repeat changes
+    nothing."""
+    ticket = assignment.mark_seen(db, actor=principal.actor, now=now, ticket_id=ticket_id)
     return TicketOut.model_validate(ticket)
 
 

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import DB, Now, PathId, QueryId, require
 from careloop.errors import Invalid
+from careloop.routing.handoff import hand_off_after
 from careloop.workforce import actions, leave, roster_queries
 from careloop.workforce.holidays import holidays_of_year
 from careloop.workforce.schemas import (
@@ -103,6 +104,8 @@ def update_agent(
         agent_id=agent_id,
         changes=body.model_dump(include=body.model_fields_set),
     )
+    if not agent.active:
+        hand_off_after(db, now=now, agent_id=agent_id)  # removed: their tickets go to others
     return AgentOut.of(agent)
 
 
@@ -171,6 +174,8 @@ def add_leave(
         )
     else:  # the schema lets only one of the two forms through
         raise Invalid("send starts_at and ends_at, or start_date and end_date", None)
+    if item.starts_at <= now < item.ends_at:
+        hand_off_after(db, now=now, agent_id=agent_id)  # on leave now: their tickets go back
     return LeaveOut.of(item)
 
 

@@ -21,6 +21,7 @@ from careloop.accounts.tables import User
 from careloop.clock import SystemClock
 from careloop.demo import aftersales, people, store
 from careloop.demo import orders as order_plans
+from careloop.demo import sla as demo_sla
 from careloop.demo import workforce as demo_workforce
 from careloop.demo.calendar import Window, batch_code
 from careloop.demo.catalog import BRANDS
@@ -133,6 +134,7 @@ def load_demo(
     wc = report.workforce.counts
     report.counts |= wc | {"shifts": wc.get("published_shifts", 0) + wc.get("draft_shifts", 0)}
     report.workforce_seconds = time.perf_counter() - workforce_started
+    report.counts["tickets_with_sla"] = demo_sla.load_sla(db, now=window.now, brand_ids=brand_ids)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -5,8 +5,8 @@ in as arguments, so every rule is testable in microseconds."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from careloop.tickets.model import Priority
@@ -20,12 +20,34 @@ class Strategy(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RoutingPolicy:
-    """How to pick among eligible agents, and when a ticket in a language nobody eligible speaks
-    may go to an agent speaking a fallback language (flagged for translation)."""
+    """How to pick among eligible agents, when a ticket in a language nobody eligible speaks
+    may go to an agent speaking a fallback language (flagged for translation), and when an
+    agent's tickets go back to the queue (an assignment left unopened, answered ones kept)."""
 
     strategy: Strategy = Strategy.LEAST_LOADED
     fallback_languages: tuple[str, ...] = ("en",)
     fallback_after: timedelta = timedelta(minutes=10)
+    unopened_after: timedelta | None = None  # None: an unopened assignment never goes back
+    keep_answered: bool = True
+
+
+@dataclass(frozen=True)
+class Policies:
+    """The stored policies: the default one, and a team's own where it has one. A team's policy
+    decides its agents' hand-off and, when every eligible agent is in that team, the strategy;
+    the language fallback is always the default one's."""
+
+    default: RoutingPolicy = RoutingPolicy()
+    teams: Mapping[int, RoutingPolicy] = field(default_factory=dict)
+
+    def of_team(self, team_id: int | None) -> RoutingPolicy:
+        if team_id is None:
+            return self.default
+        return self.teams.get(team_id, self.default)
+
+    @property
+    def team_strategies(self) -> dict[int, Strategy]:
+        return {team_id: p.strategy for team_id, p in self.teams.items()}
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,7 @@ class Candidate:
     capacity: int
     open_tickets: int
     last_assigned_at: datetime | None
+    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,21 @@ _PICK: dict[Strategy, Callable[[Sequence[Candidate], int | None], Candidate]] = 
 }
 
 
+def strategy_for(
+    eligible_ones: Sequence[Candidate],
+    policy: RoutingPolicy,
+    team_strategies: Mapping[int, Strategy] | None = None,
+) -> Strategy:
+    """The strategy of the one team every eligible agent belongs to, when that team has its
+    own policy; otherwise the default policy's."""
+    teams = {c.team_id for c in eligible_ones}
+    if team_strategies and len(teams) == 1:
+        (team_id,) = teams
+        if team_id is not None and team_id in team_strategies:
+            return team_strategies[team_id]
+    return policy.strategy
+
+
 def choose(
     ticket: TicketToRoute,
     candidates: Sequence[Candidate],
@@ -150,15 +188,17 @@ def choose(
     now: datetime,
     *,
     after_agent_id: int | None = None,
+    team_strategies: Mapping[int, Strategy] | None = None,
 ) -> Decision | None:
     """The agent to assign the ticket to, or None to leave it queued. Speakers of the ticket's
     language come first; only when none is eligible and the ticket has waited `fallback_after`
     may a fallback-language speaker take it, flagged for translation. `after_agent_id` is the
-    agent round robin served last."""
-    pick = _PICK[policy.strategy]
+    agent round robin served last; `team_strategies` the strategies of teams with their own
+    policy (`strategy_for`)."""
     speakers = [c for c in candidates if eligible(ticket, c)]
     if speakers:
-        return Decision(pick(speakers, after_agent_id).agent_id, False, policy.strategy.value)
+        strategy = strategy_for(speakers, policy, team_strategies)
+        return Decision(_PICK[strategy](speakers, after_agent_id).agent_id, False, strategy.value)
     if not ticket.language or now - ticket.queued_since < policy.fallback_after:
         return None
     others = [
@@ -168,6 +208,7 @@ def choose(
     ]
     if not others:
         return None
+    pick = _PICK[strategy_for(others, policy, team_strategies)]
     return Decision(pick(others, after_agent_id).agent_id, True, LANGUAGE_FALLBACK)
 
 
@@ -184,3 +225,59 @@ def queue_key(ticket: TicketToRoute) -> QueueKey:
         ticket.queued_since,
         ticket.ticket_id,
     )
+
+
+# --- hand-off --------------------------------------------------------------------------------
+
+# Why a ticket went back to the queue (the "reason" of its "unassigned" audit row).
+CLOCKED_OUT = "clocked_out"
+SHIFT_ENDED = "shift_ended"
+ON_LEAVE = "on_leave"
+AGENT_REMOVED = "agent_removed"
+NOT_OPENED = "not_opened"
+HAND_OFF_REASONS = (CLOCKED_OUT, SHIFT_ENDED, ON_LEAVE, AGENT_REMOVED, NOT_OPENED)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """What hand-off needs to know of the agent holding tickets, now."""
+
+    active: bool  # the agent and its user are active (not removed)
+    on_leave: bool
+    clocked_in: bool  # an open clock-in that has not lapsed
+    last_clock_out: str | None  # how the latest clock-in ended: manual, auto, leave or
+    # "lapsed" (open past its expiry); None when never clocked in
+
+
+def off_duty_reason(holder: Holder) -> str | None:
+    """Why the agent is off duty for hand-off, or None while on duty. A break is not off duty:
+    the clock-in is still live. Removal first, then leave, then the clock."""
+    if not holder.active:
+        return AGENT_REMOVED
+    if holder.on_leave:
+        return ON_LEAVE
+    if holder.clocked_in:
+        return None
+    if holder.last_clock_out in ("auto", "lapsed"):
+        return SHIFT_ENDED  # the clock-in lapsed at its shift's end plus the grace period
+    return CLOCKED_OUT
+
+
+def hand_off_reason(
+    *,
+    off_duty: str | None,
+    answered: bool,
+    seen: bool,
+    assigned_at: datetime | None,
+    policy: RoutingPolicy,
+    now: datetime,
+) -> str | None:
+    """Why an assigned new or open ticket goes back to the queue now, or None to leave it.
+    An agent off duty hands back what they have not answered (and the answered ones too
+    without `keep_answered`); an agent on duty hands back an assignment neither opened nor
+    answered within `unopened_after`."""
+    if off_duty is not None:
+        return None if answered and policy.keep_answered else off_duty
+    if policy.unopened_after is None or seen or answered or assigned_at is None:
+        return None
+    return NOT_OPENED if now - assigned_at >= policy.unopened_after else None

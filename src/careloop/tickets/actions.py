@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from careloop.accounts.model import Role
 from careloop.accounts.tables import User
 from careloop.errors import Conflict, DomainError, Invalid, NotFound, field_errors
+from careloop.sla.actions import Trigger, apply_sla_in
 from careloop.storage import audit
 from careloop.storage.audit import Actor
-from careloop.storage.engine import Database, is_transient
-from careloop.storage.requests import IdempotencyKey, recall_in, remember_in
+from careloop.storage.engine import Database
+from careloop.storage.requests import IdempotencyKey
 from careloop.tickets import model
 from careloop.tickets.commerce import brand_by_code_in, resolve_customer_in
 from careloop.tickets.commerce_tables import Customer, LineItem, Order
+from careloop.tickets.idempotency import run_idempotent
 from careloop.tickets.model import MessageKind, Status
 from careloop.tickets.schemas import TicketCreate, TicketUpdate
 from careloop.tickets.tables import Message, Ticket, TicketTag
 
-T = TypeVar("T")
 ASSIGNABLE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Changes that can select another SLA policy or move a due instant.
+_SLA_INPUTS = frozenset({"status", "priority", "brand_id", "category"})
 
 
 def ticket_in(s: Session, ticket_id: int, *, for_update: bool = False) -> Ticket:
@@ -111,6 +112,7 @@ def create_ticket_in(
             created_at=now,
         )
     )
+    due = apply_sla_in(s, ticket, now, event=Trigger.CREATED)
     audit.record(
         s,
         at=now,
@@ -118,7 +120,8 @@ def create_ticket_in(
         entity_type="ticket",
         entity_id=ticket.id,
         action="created",
-        changes={
+        changes=due
+        | {
             k: (None, v)
             for k, v in {
                 "status": ticket.status,
@@ -171,40 +174,6 @@ def _line_for(s: Session, data: TicketCreate, order: Order | None) -> LineItem |
     return line
 
 
-def _idempotent(
-    db: Database,
-    idem: IdempotencyKey | None,
-    now: datetime,
-    work: Callable[[Session], tuple[int, dict[str, Any], T]],
-    replay: Callable[[Session, dict[str, Any]], T],
-) -> tuple[T, bool]:
-    """Run `work` once per key: a repeated key replays the stored outcome (True) instead.
-
-    A transaction that lost a race (a deadlock, a busy database, two calls with one key) is
-    rolled back whole and run again, so the caller sees one outcome and nothing half-written.
-    """
-    attempts = 3
-    for attempt in range(attempts):
-        try:
-            with db.write() as s:
-                if idem is not None:
-                    record = recall_in(s, idem)
-                    if record is not None:
-                        return replay(s, record.response), True
-                status_code, outcome, result = work(s)
-                if idem is not None:
-                    remember_in(s, idem, status_code=status_code, outcome=outcome, now=now)
-                return result, False
-        except IntegrityError:
-            # Two calls with one key raced (PostgreSQL): the loser replays the winner's outcome.
-            if idem is None or attempt == attempts - 1:
-                raise
-        except DBAPIError as exc:
-            if not is_transient(exc) or attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
 def create_ticket(
     db: Database,
     *,
@@ -223,7 +192,7 @@ def create_ticket(
     def replay(s: Session, outcome: dict[str, Any]) -> Ticket:
         return ticket_in(s, int(outcome["ticket_id"]))
 
-    return _idempotent(db, idempotency, now, work, replay)
+    return run_idempotent(db, idempotency, now, work, replay)
 
 
 BatchItem = tuple[int, Ticket | None, DomainError | None]
@@ -271,7 +240,7 @@ def create_tickets_batch(
                 replayed.append((row["index"], None, err))
         return replayed
 
-    return _idempotent(db, idempotency, now, work, replay)
+    return run_idempotent(db, idempotency, now, work, replay)
 
 
 def _error_summary(exc: DomainError | None) -> dict[str, Any] | None:
@@ -308,6 +277,9 @@ def update_ticket(
             if ticket.assignee_id != data.assignee_id:
                 ticket.assigned_at = None if data.assignee_id is None else now
                 ticket.first_assigned_at = ticket.first_assigned_at or ticket.assigned_at
+                # Taking a ticket oneself is opening it; anyone else's assignment is unopened.
+                taken = data.assignee_id is not None and data.assignee_id == actor.user_id
+                ticket.seen_at = now if taken else None
             put("assignee_id", data.assignee_id)
             if (
                 data.assignee_id is not None
@@ -326,6 +298,9 @@ def update_ticket(
             if before != sorted(data.tags):
                 set_tags(ticket, data.tags)
                 changes["tags"] = (before, sorted(data.tags))
+        if changes.keys() & _SLA_INPUTS:
+            trigger = Trigger.STATUS if "status" in changes else Trigger.FIELDS
+            changes.update(apply_sla_in(s, ticket, now, event=trigger))
         if changes:
             ticket.updated_at = now
             audit.record(

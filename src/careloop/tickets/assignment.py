@@ -1,4 +1,6 @@
-"""Giving a ticket to an agent: the write routing makes once it has chosen, audited with why."""
+"""Giving a ticket to an agent and taking it back (the writes routing and hand-off make, each
+audited with why), and the assignee opening it (`seen_at`, which hand-off of unopened
+assignments reads)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from careloop.errors import Conflict
 from careloop.storage import audit
 from careloop.storage.audit import Actor
-from careloop.tickets.actions import move_status, set_tags
+from careloop.storage.engine import Database
+from careloop.tickets.actions import move_status, set_tags, ticket_in
 from careloop.tickets.model import Status
 from careloop.tickets.tables import Ticket
 
@@ -31,6 +35,7 @@ def assign_in(
     changes: dict[str, Any] = {"assignee_id": (ticket.assignee_id, agent_id)}
     ticket.assignee_id = agent_id
     ticket.assigned_at = now
+    ticket.seen_at = None  # a new assignment is unopened until its agent opens it
     if ticket.first_assigned_at is None:
         ticket.first_assigned_at = now
     if ticket.status == Status.NEW:
@@ -50,3 +55,50 @@ def assign_in(
         action="assigned",
         changes=changes,
     )
+
+
+def unassign_in(s: Session, *, ticket: Ticket, actor: Actor, now: datetime, reason: str) -> None:
+    """Take a (locked) ticket back from its assignee into the queue, audited with why
+    (clocked_out, shift_ended, on_leave, agent_removed, not_opened). Its status stays."""
+    changes: dict[str, Any] = {
+        "assignee_id": (ticket.assignee_id, None),
+        "reason": (None, reason),
+    }
+    ticket.assignee_id = None
+    ticket.assigned_at = None
+    ticket.seen_at = None
+    ticket.updated_at = now
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type="ticket",
+        entity_id=ticket.id,
+        action="unassigned",
+        changes=changes,
+    )
+
+
+def mark_seen(db: Database, *, actor: Actor, now: datetime, ticket_id: int) -> Ticket:
+    """The assignee opened the ticket: stamp `seen_at` once per assignment (audited), so it is
+    not handed back as unopened. Anyone but the assignee gets a 409; opening again changes
+    nothing."""
+    with db.write() as s:
+        ticket = ticket_in(s, ticket_id, for_update=True)
+        if ticket.assignee_id is None or ticket.assignee_id != actor.user_id:
+            raise Conflict(
+                f"only the assignee of ticket {ticket_id} can mark it opened",
+                {"ticket_id": ticket_id, "assignee_id": ticket.assignee_id},
+            )
+        if ticket.seen_at is None:
+            ticket.seen_at = now
+            audit.record(
+                s,
+                at=now,
+                actor=actor,
+                entity_type="ticket",
+                entity_id=ticket.id,
+                action="seen",
+                changes={"seen_at": (None, now)},
+            )
+        return ticket

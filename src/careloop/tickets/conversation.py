@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from careloop.errors import Conflict
+from careloop.sla.actions import Trigger, apply_sla_in
 from careloop.storage import audit
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database
@@ -26,11 +27,15 @@ def _post_in(
     message: Message,
     action: str,
     changes: dict[str, tuple[Any, Any]],
+    sla: Trigger | None = None,
 ) -> Message:
-    """Add a message to the ticket's conversation and audit it with the ticket's other changes."""
+    """Add a message to the ticket's conversation and audit it with the ticket's other changes
+    (its SLA due instants among them, when the message moves them)."""
     s.add(message)
     ticket.updated_at = now
     s.flush()
+    if sla is not None:
+        changes.update(apply_sla_in(s, ticket, now, event=sla))
     changes["message_id"] = (None, message.id)
     audit.record(
         s,
@@ -77,6 +82,7 @@ def add_reply(
             message=message,
             action="replied",
             changes=changes,
+            sla=Trigger.REPLY,
         )
 
 
@@ -113,4 +119,5 @@ def add_customer_message_in(
         message=message,
         action="customer_wrote",
         changes=changes,
+        sla=Trigger.CUSTOMER_MESSAGE,
     )

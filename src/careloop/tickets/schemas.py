@@ -213,6 +213,7 @@ class TicketOut(BaseModel):
     assignee_id: int | None
     assigned_at: datetime | None
     first_assigned_at: datetime | None
+    seen_at: datetime | None  # when the assignee opened it since it was assigned
     tags: list[str]
     custom_fields: dict[str, Any]
     source: str
@@ -222,6 +223,13 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     solved_at: datetime | None
     closed_at: datetime | None
+    # Service level: the policy applied and its due instants (None when met, not set or
+    # paused); a paused resolution clock shows the business seconds it has left.
+    sla_policy_id: int | None = None
+    first_response_due_at: datetime | None = None
+    next_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    resolution_remaining_seconds: int | None = None
 
 
 class TicketPage(BaseModel):

@@ -17,6 +17,7 @@ from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import PathId
 from careloop.errors import DomainError
 from careloop.routing.actions import drain_queue_after
+from careloop.routing.handoff import hand_off_after
 from careloop.storage.engine import Database
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
@@ -149,8 +150,9 @@ def clock_out_agent(
     team: Short = "",
     date: Short = "",
 ) -> Response:
-    """A lead clocks out an agent who forgot to."""
+    """A lead clocks out an agent who forgot to; their unanswered tickets go to others."""
     attendance.clock_out(db, actor=principal.actor, now=now, agent_id=agent_id)
+    hand_off_after(db, now=now, agent_id=agent_id)
     url = "/attendance?" + urlencode({"team": team[:20], "date": date[:10]})
     if is_htmx(request):
         context = attendance_context(request, principal, db, now, team, date)
@@ -241,6 +243,8 @@ def clock(
         return my_shifts_page(request, principal, db, now, problem=Problem.of(exc))
     if action in ("clock-in", "break-end"):
         drain_queue_after(db, now=now)  # the agent may take waiting tickets now
+    elif action == "clock-out":
+        hand_off_after(db, now=now, agent_id=agent.user_id)  # unanswered tickets go to others
     if is_htmx(request):
         return my_shifts_page(request, principal, db, now, notice=done)
     session.flash(request, done)

@@ -129,6 +129,11 @@ AUDIT_ACTIONS = {
     "noted": N_("added an internal note"),
     "tagged": N_("changed the tags"),
     "customer_wrote": N_("customer wrote again"),
+    "assigned": N_("assigned the ticket"),
+    "unassigned": N_("returned the ticket to the queue"),
+    "seen": N_("opened the ticket"),
+    "sla_breached": N_("breached a service level"),
+    "sla_recomputed": N_("recomputed the service level"),
 }
 AUDIT_FIELDS = {
     "status": N_("Status"),
@@ -151,6 +156,14 @@ AUDIT_FIELDS = {
     "first_response_at": N_("First response"),
     "solved_at": N_("Solved at"),
     "closed_at": N_("Closed at"),
+    "reason": N_("Reason"),
+    "seen_at": N_("Opened at"),
+    "sla_breach": N_("Breached target"),
+    "sla_policy_id": N_("SLA policy"),
+    "first_response_due_at": N_("First response due"),
+    "next_response_due_at": N_("Next response due"),
+    "resolution_due_at": N_("Resolution due"),
+    "resolution_remaining_seconds": N_("Resolution time left (s)"),
 }
 # Fields whose audit values are codes with a label of their own.
 AUDIT_VALUE_KINDS = {

@@ -111,6 +111,7 @@ def render(
         "csrf_field": session.CSRF_FIELD,
         "flashes": session.pop_flashes(request),
         "path": request.url.path,
+        "now": request.app.state.clock.now(),  # e.g. whether an SLA due instant has passed
     }
     values.update(context or {})
     html = environment(fmt.locale).get_template(template).render(values)

@@ -7,14 +7,27 @@ from fastapi import APIRouter
 from careloop.web import (
     attendance,
     auth,
+    board,
     commerce,
     inbox,
     roster,
     roster_edit,
     settings,
+    sla,
     tickets,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, inbox, tickets, commerce, settings, roster, roster_edit, attendance):
+for module in (
+    auth,
+    inbox,
+    tickets,
+    commerce,
+    settings,
+    sla,
+    roster,
+    roster_edit,
+    attendance,
+    board,
+):
     router.include_router(module.router)

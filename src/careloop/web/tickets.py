@@ -4,6 +4,7 @@ the main column) or, without JavaScript, with a redirect back to it."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,8 +15,8 @@ from pydantic import ValidationError
 from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import PathId
-from careloop.errors import DomainError
-from careloop.tickets import actions, conversation, queries
+from careloop.errors import Conflict, DomainError
+from careloop.tickets import actions, assignment, conversation, queries
 from careloop.tickets.model import Priority, Status, can_transition, normalise_tag
 from careloop.tickets.schemas import TicketUpdate
 from careloop.web import session
@@ -43,8 +44,16 @@ def ticket_page(
     problem: Problem | None = None,
     drafts: dict[str, str] | None = None,
     notice: str | None = None,
+    opened_at: datetime | None = None,
 ) -> HTMLResponse:
+    """The page; with `opened_at` (a GET), the assignee viewing an assignment not yet opened
+    marks it opened, so hand-off does not take it back as unopened."""
     ctx = queries.ticket_context(db, ticket_id)
+    t = ctx.ticket
+    if opened_at is not None and t.seen_at is None and t.assignee_id == principal.user_id:
+        # Reassigned in the meantime (a Conflict): it is no longer this viewer's to open.
+        with suppress(Conflict):
+            assignment.mark_seen(db, actor=principal.actor, now=opened_at, ticket_id=ticket_id)
     users = accounts_queries.list_users(db)
     names = {u.id: u.name for u in users}
     current = ctx.ticket.status
@@ -103,8 +112,10 @@ def _text_problem(body: str) -> Problem | None:
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
-def show(request: Request, ticket_id: TicketId, principal: Reader, db: Db) -> HTMLResponse:
-    return ticket_page(request, principal, db, ticket_id)
+def show(
+    request: Request, ticket_id: TicketId, principal: Reader, db: Db, now: Now
+) -> HTMLResponse:
+    return ticket_page(request, principal, db, ticket_id, opened_at=now)
 
 
 @router.post("/tickets/{ticket_id}/reply", response_class=HTMLResponse)

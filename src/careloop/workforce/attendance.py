@@ -279,6 +279,10 @@ def refresh_expiry_in(s: Session, *, agent_id: int, now: datetime) -> None:
     if row is None or row.expires_at <= now:
         return
     expires = max(expiry_in(s, agent_id, row.clocked_in_at), now)
+    if expires == row.clocked_in_at + MAX_SHIFT != row.expires_at:
+        # The shift it was made for is gone (deleted, or moved away from it): it lapses after
+        # the grace period from now rather than running on as a clock-in without a shift.
+        expires = min(now + AUTO_CLOCK_OUT_GRACE, row.expires_at)
     if expires == row.expires_at:
         return
     audit.record(

@@ -1,0 +1,37 @@
+"""The in-process job runner of `careloop serve`: started with the app on the real clock and
+stopped with it. It runs on SQLite and PostgreSQL alike, since leases make any number of
+processes safe; CARELOOP_BACKGROUND=0 leaves the jobs to `careloop worker` processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from careloop.clock import Clock, SystemClock
+from careloop.jobs.registry import configured_jobs
+from careloop.jobs.runner import Worker
+
+
+def background_enabled(clock: Clock) -> bool:
+    """Jobs run by themselves on real time only: an app on a FakeClock runs them by hand."""
+    return isinstance(clock, SystemClock) and os.environ.get("CARELOOP_BACKGROUND", "1") != "0"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the job runner with the app and stop it with it (`app.state.worker`)."""
+    worker = None
+    if background_enabled(app.state.clock):
+        worker = Worker(app.state.db, configured_jobs(), clock=app.state.clock)
+        worker.start()
+    app.state.worker = worker
+    try:
+        yield
+    finally:
+        if worker is not None:
+            # Waiting for a running job must not block the event loop.
+            await asyncio.to_thread(worker.stop)

@@ -1,0 +1,225 @@
+"""A ticket's SLA clocks kept up to date inside the caller's transaction: the ticket actions
+call `apply_sla_in` on every change that can move a due instant, and a policy change
+recomputes the open tickets."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careloop.sla import model
+from careloop.sla.model import Calendar, Clocks, PolicyRule, Terms, TicketFacts, TicketTimes
+from careloop.sla.tables import BusinessCalendar, SlaPolicy
+from careloop.storage import audit
+from careloop.storage.audit import Actor
+from careloop.storage.engine import Database
+from careloop.tickets.commerce_tables import Customer
+from careloop.tickets.model import OPEN_STATUSES, MessageKind
+from careloop.tickets.tables import Message, Ticket
+from careloop.workforce.holidays import public_holidays
+
+_RULES_KEY = "sla_rules"
+RECOMPUTE_BATCH = 500
+SLA_FIELDS = (
+    "sla_policy_id",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "resolution_remaining_seconds",
+)
+
+
+class Trigger(enum.StrEnum):
+    """What happened to the ticket, as far as its clocks care."""
+
+    CREATED = "created"
+    REPLY = "reply"  # a public reply: meets first and next response
+    CUSTOMER_MESSAGE = "customer_message"
+    STATUS = "status"
+    FIELDS = "fields"  # priority, brand, category, channel or customer changed
+    POLICY = "policy"  # the policies changed
+
+
+def calendar_of(row: BusinessCalendar, around: datetime) -> Calendar:
+    """A calendar row as the model's Calendar, with its country's holidays from the year
+    before `around` to two years after (a due instant lies well within that)."""
+    closed = {date.fromisoformat(d) for d in row.closed_dates or []}
+    if row.holiday_country:
+        first, last = date(around.year - 1, 1, 1), date(around.year + 2, 12, 31)
+        closed |= set(public_holidays(row.holiday_country, first, last))
+    return Calendar(row.timezone, model.parse_windows(row.windows or {}), frozenset(closed))
+
+
+def terms_of(policy: SlaPolicy, calendar: Calendar | None) -> Terms:
+    def seconds(minutes: int | None) -> int | None:
+        return None if minutes is None else minutes * 60
+
+    return Terms(
+        policy_id=policy.id,
+        first_response=seconds(policy.first_response_minutes),
+        next_response=seconds(policy.next_response_minutes),
+        resolution=seconds(policy.resolution_minutes),
+        calendar=calendar,
+        warn_before=timedelta(minutes=policy.warn_before_minutes),
+    )
+
+
+def _terms_in(s: Session, policy: SlaPolicy, now: datetime) -> Terms:
+    row = s.get(BusinessCalendar, policy.calendar_id) if policy.calendar_id else None
+    return terms_of(policy, calendar_of(row, now) if row else None)
+
+
+def rules_in(s: Session, now: datetime) -> list[PolicyRule]:
+    """The active policies in order, read once per transaction (a batch of tickets shares them)."""
+    cached = s.info.get(_RULES_KEY)
+    if cached is not None:
+        return list(cached)
+    policies = list(s.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))))
+    ids = {p.calendar_id for p in policies if p.calendar_id is not None}
+    rows = s.scalars(select(BusinessCalendar).where(BusinessCalendar.id.in_(ids))) if ids else ()
+    calendars = {row.id: calendar_of(row, now) for row in rows}
+    rules = [
+        PolicyRule(
+            p.position,
+            dict(p.conditions or {}),
+            terms_of(p, calendars.get(p.calendar_id) if p.calendar_id else None),
+        )
+        for p in policies
+    ]
+    s.info[_RULES_KEY] = rules
+    return rules
+
+
+def forget_rules_in(s: Session) -> None:
+    """Policies or calendars changed in this transaction: read them again next time."""
+    s.info.pop(_RULES_KEY, None)
+
+
+def facts_in(s: Session, ticket: Ticket) -> TicketFacts:
+    tier = None
+    if ticket.customer_id is not None:
+        customer = s.get(Customer, ticket.customer_id)
+        tier = customer.tier if customer else None
+    return TicketFacts(
+        brand_id=ticket.brand_id,
+        priority=ticket.priority.value,
+        channel=ticket.channel.value,
+        category=None if ticket.category is None else ticket.category.value,
+        customer_tier=tier,
+    )
+
+
+def waiting_since_in(s: Session, ticket_id: int) -> datetime | None:
+    """The first customer message after the last public reply (None: nobody is waiting)."""
+    last_reply = (
+        select(func.coalesce(func.max(Message.id), 0))
+        .where(Message.ticket_id == ticket_id, Message.kind == MessageKind.REPLY)
+        .scalar_subquery()
+    )
+    return s.scalar(
+        select(func.min(Message.created_at)).where(
+            Message.ticket_id == ticket_id,
+            Message.kind == MessageKind.CUSTOMER,
+            Message.id > last_reply,
+        )
+    )
+
+
+def clocks_of(ticket: Ticket) -> Clocks:
+    return Clocks(
+        policy_id=ticket.sla_policy_id,
+        first_response_due=ticket.first_response_due_at,
+        next_response_due=ticket.next_response_due_at,
+        resolution_due=ticket.resolution_due_at,
+        resolution_remaining=ticket.resolution_remaining_seconds,
+    )
+
+
+def apply_sla_in(
+    s: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    event: Trigger,
+    old_terms: Mapping[int, Terms] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Re-select the ticket's policy and set its due instants after `event`; returns the fields
+    that changed as (before, after) for the caller's audit row. `old_terms` gives the terms a
+    changed policy had before its change (a recompute), so the spent time stays spent."""
+    s.flush()  # the message or status this event is about is visible to the queries below
+    new = model.select_policy(rules_in(s, now), facts_in(s, ticket))
+    old: Terms | None = None
+    if ticket.sla_policy_id is not None:
+        if old_terms and ticket.sla_policy_id in old_terms:
+            old = old_terms[ticket.sla_policy_id]
+        else:
+            known = {r.terms.policy_id: r.terms for r in rules_in(s, now)}
+            old = known.get(ticket.sla_policy_id)
+            if old is None:  # deactivated since: its row is kept for this
+                old = _terms_in(s, s.get_one(SlaPolicy, ticket.sla_policy_id), now)
+    waiting = None
+    if event not in (Trigger.CREATED, Trigger.REPLY) and ticket.first_response_at is not None:
+        waiting = waiting_since_in(s, ticket.id)
+    times = TicketTimes(ticket.status, ticket.created_at, ticket.first_response_at, waiting)
+    after = model.clocks_for(clocks_of(ticket), old, new, times, now)
+    values = {
+        "sla_policy_id": after.policy_id,
+        "first_response_due_at": after.first_response_due,
+        "next_response_due_at": after.next_response_due,
+        "resolution_due_at": after.resolution_due,
+        "resolution_remaining_seconds": after.resolution_remaining,
+    }
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, value in values.items():
+        before = getattr(ticket, name)
+        if before != value:
+            setattr(ticket, name, value)
+            changes[name] = (before, value)
+    return changes
+
+
+def recompute_open_tickets(
+    db: Database,
+    *,
+    actor: Actor,
+    now: datetime,
+    old_terms: Mapping[int, Terms] | None = None,
+    batch: int = RECOMPUTE_BATCH,
+) -> int:
+    """After a policy or calendar change: every open ticket's clocks again, in batches of
+    `batch` tickets, each its own transaction (a ticket changed meanwhile is simply
+    recomputed from its newer state). Returns how many tickets changed."""
+    changed = 0
+    after_id = 0
+    while True:
+        with db.write() as s:
+            tickets = list(
+                s.scalars(
+                    select(Ticket)
+                    .where(Ticket.status.in_(OPEN_STATUSES), Ticket.id > after_id)
+                    .order_by(Ticket.id)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for ticket in tickets:
+                changes = apply_sla_in(s, ticket, now, event=Trigger.POLICY, old_terms=old_terms)
+                if changes:
+                    changed += 1
+                    audit.record(
+                        s,
+                        at=now,
+                        actor=actor,
+                        entity_type="ticket",
+                        entity_id=ticket.id,
+                        action="sla_recomputed",
+                        changes=changes,
+                    )
+        if len(tickets) < batch:
+            return changed
+        after_id = tickets[-1].id

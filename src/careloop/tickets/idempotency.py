@@ -1,0 +1,49 @@
+"""Running a ticket intake once per Idempotency-Key, retrying a transaction that lost a race."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from careloop.storage.engine import Database, is_transient
+from careloop.storage.requests import IdempotencyKey, recall_in, remember_in
+
+T = TypeVar("T")
+
+
+def run_idempotent(
+    db: Database,
+    idem: IdempotencyKey | None,
+    now: datetime,
+    work: Callable[[Session], tuple[int, dict[str, Any], T]],
+    replay: Callable[[Session, dict[str, Any]], T],
+) -> tuple[T, bool]:
+    """Run `work` once per key: a repeated key replays the stored outcome (True) instead.
+
+    A transaction that lost a race (a deadlock, a busy database, two calls with one key) is
+    rolled back whole and run again, so the caller sees one outcome and nothing half-written.
+    """
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            with db.write() as s:
+                if idem is not None:
+                    record = recall_in(s, idem)
+                    if record is not None:
+                        return replay(s, record.response), True
+                status_code, outcome, result = work(s)
+                if idem is not None:
+                    remember_in(s, idem, status_code=status_code, outcome=outcome, now=now)
+                return result, False
+        except IntegrityError:
+            # Two calls with one key raced (PostgreSQL): the loser replays the winner's outcome.
+            if idem is None or attempt == attempts - 1:
+                raise
+        except DBAPIError as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
