@@ -12,17 +12,24 @@ Three parts, each printed as it finishes, with the machine and settings it ran o
   2,000 queued tickets (`create_tickets_batch`); 1,000 of them, in queue order, are routed one
   by one. Each call is one transaction: the ticket's lock, the on-duty query, the agent's lock
   and re-count, the assignment and its audit row.
-- http: `careloop serve` per backend (PostgreSQL: two workers) with 50 agents on duty, made
-  through the API as an admin (agents, published shifts, clock-ins; capacity 200), then
-  tickets posted at a steady target rate from one asyncio httpx process, at most --connections
-  (32) in flight (256 made the server thrash: half the throughput). Routing runs inside
-  POST /api/v1/tickets, so the round trip of a ticket that comes back with `assignee_id` set
-  is its create-to-assigned latency. Requests go out on schedule whether or not earlier ones
-  have answered (an open loop), so a server that falls behind shows it in the latency.
+- db, batches: `routing.actions.route_tickets` over the next 1,000 queued tickets in queue
+  order, `BATCH` (100) to a transaction against one snapshot, as the queue sweep and the
+  request router do; the time per ticket is the batch's time over its size.
+- http: `careloop serve` per backend (PostgreSQL: two workers) with --agents (50) agents on
+  duty, made through the API as an admin (agents, published shifts, clock-ins; capacity 200),
+  then tickets posted at a steady target rate from one asyncio process speaking HTTP/1.1 by
+  hand on keep-alive connections (httpx cost as much CPU per request as the server), at most
+  --connections (32) in flight (256 made the server thrash: half the throughput). Each request
+  hands its committed ticket to the server process's router thread, which routes whatever is
+  pending as one batch, and answers with it; so the round trip of a ticket that comes back
+  with `assignee_id` set is its create-to-assigned latency. "per tx" is the tickets routing
+  assigned per routing transaction over the run (the audit rows of one batch share its
+  instant). Requests go out on schedule whether or not earlier ones have answered (an open
+  loop), so a server that falls behind shows it in the latency.
 
     .venv/bin/python bench/routing.py [--part decision,db,http] [--backends sqlite,postgresql]
                                       [--rate 200] [--seconds 10] [--connections 32]
-                                      [--postgres-url URL]
+                                      [--agents 50] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -35,16 +42,17 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, text
+from sqlalchemy import distinct, func, insert, select, text
 
 from careloop.accounts.model import Role
 from careloop.accounts.tables import User
-from careloop.routing.actions import route_ticket, waiting_tickets
+from careloop.routing.actions import BATCH, route_ticket, route_tickets, waiting_tickets
 from careloop.routing.model import (
     LANGUAGE_FALLBACK,
     Candidate,
@@ -54,7 +62,7 @@ from careloop.routing.model import (
     choose,
     queue_key,
 )
-from careloop.storage.audit import Actor
+from careloop.storage.audit import Actor, AuditEntry
 from careloop.storage.engine import Database
 from careloop.storage.migrate import upgrade
 from careloop.tickets.actions import create_tickets_batch
@@ -333,12 +341,32 @@ def part_db(backend: str, postgres_url: str, scratch: Path) -> dict[str, Any]:
                 else:
                     kind = "fallback" if decision.reason == LANGUAGE_FALLBACK else "assigned"
                     outcomes[kind] += 1
+            batches = _route_in_batches(db, waiting_tickets(db, limit=DB_ROUTED))
         finally:
             db.engine.dispose()
     p50, p99, most = _pct(times)
     return {"backend": backend, "routed": len(order), "p50": p50, "p99": p99, "max": most} | (
-        outcomes
+        outcomes | {"batches": batches}
     )
+
+
+def _route_in_batches(db: Database, order: list[int]) -> dict[str, float]:
+    """The queue routed `BATCH` tickets to a transaction: ms per batch and per ticket."""
+    per_batch: list[float] = []
+    assigned = 0
+    for start in range(0, len(order), BATCH):
+        chunk = order[start : start + BATCH]
+        t0 = time.perf_counter_ns()
+        assigned += len(route_tickets(db, ticket_ids=chunk, now=NOW))
+        per_batch.append((time.perf_counter_ns() - t0) / 1e6)
+    p50, _, _ = _pct(per_batch)
+    return {
+        "tickets": len(order),
+        "assigned": assigned,
+        "batch_p50": p50,
+        "batch_max": max(per_batch, default=0.0),
+        "per_ticket": sum(per_batch) / len(order) if order else 0.0,
+    }
 
 
 def _print_db(rows: list[dict[str, Any]]) -> None:
@@ -350,6 +378,17 @@ def _print_db(rows: list[dict[str, Any]]) -> None:
         print(
             f"{r['backend']:<11} {r['routed']:>6,} {r['p50']:>8.2f} {r['p99']:>8.2f}"
             f" {r['max']:>8.2f}  {r['assigned'] + r['fallback']:>8,} {r['queued']:>7,}"
+        )
+    print(
+        f"\nroute_tickets, {BATCH} tickets to a transaction (one snapshot each):\n"
+        f"{'backend':<11} {'tickets':>7} {'assigned':>8} {'batch p50 ms':>12}"
+        f" {'batch max ms':>12} {'ms per ticket':>13}"
+    )
+    for r in rows:
+        b = r["batches"]
+        print(
+            f"{r['backend']:<11} {b['tickets']:>7,} {b['assigned']:>8,} {b['batch_p50']:>12.1f}"
+            f" {b['batch_max']:>12.1f} {b['per_ticket']:>13.2f}"
         )
 
 
@@ -388,22 +427,55 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-async def _post(http: httpx.AsyncClient, body: bytes, out: dict[str, Any]) -> None:
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to the server, spoken by hand: httpx's client spent
+    as much CPU per request as the server did, and on two cores the load generator then
+    measures itself."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> _Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        self.writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        length = 0
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _post(
+    pool: asyncio.Queue[_Connection], head: bytes, body: bytes, out: dict[str, Any]
+) -> None:
     began = time.perf_counter()
+    connection = await pool.get()  # waiting for a free connection counts in the latency
     try:
-        response = await http.post("/api/v1/tickets", content=body)
-    except httpx.HTTPError as exc:
+        status, payload = await connection.post(head, body)
+    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
         out["errors"][type(exc).__name__] = out["errors"].get(type(exc).__name__, 0) + 1
-        return
+        connection.close()
+        return  # the connection is lost; the pool runs one short
+    pool.put_nowait(connection)
     elapsed = (time.perf_counter() - began) * 1000
     out["last"] = time.perf_counter()
-    if response.status_code != 201:
-        kind = f"HTTP {response.status_code}"
+    if status != 201:
+        kind = f"HTTP {status}"
         out["errors"][kind] = out["errors"].get(kind, 0) + 1
-        out["sample"] = out["sample"] or response.text[:300]
+        out["sample"] = out["sample"] or payload[:300].decode(errors="replace")
         return
     out["all"].append(elapsed)
-    if response.json().get("assignee_id") is not None:
+    if json.loads(payload).get("assignee_id") is not None:
         out["assigned"].append(elapsed)
 
 
@@ -412,13 +484,19 @@ async def _open_loop(
 ) -> dict[str, Any]:
     """Post at `rate` for `seconds` on at most `connections` connections; a request due while
     all are busy waits for one, and that wait counts in its latency."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, limits=limits, timeout=60
-    ) as http:
-        n = 0
-        results = []
+    url = httpx.URL(base_url)
+    host, port = url.host, url.port or 80
+    head = (
+        f"POST /api/v1/tickets HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        "Content-Length: "
+    ).encode()
+    pool: asyncio.Queue[_Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await _Connection.open(host, port))
+    n = 0
+    results = []
+    try:
         for span in (WARMUP_SECONDS, seconds):
             out: dict[str, Any] = {"all": [], "assigned": [], "errors": {}, "sample": ""}
             tasks = []
@@ -428,14 +506,27 @@ async def _open_loop(
                 delay = began + i / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(_post(http, bodies[n % len(bodies)], out)))
+                task = asyncio.create_task(_post(pool, head, bodies[n % len(bodies)], out))
+                tasks.append(task)
                 n += 1
             out["sent_seconds"] = time.perf_counter() - began
             await asyncio.wait(tasks, timeout=120)
             out["seconds"] = out.get("last", time.perf_counter()) - began
             out["sent"] = total
             results.append(out)
-        return results[-1]
+    finally:
+        while not pool.empty():
+            pool.get_nowait().close()
+    return results[-1]
+
+
+def _run(coroutine: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """asyncio.run on uvloop when it is installed (as uvicorn uses it): a lighter client."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def part_http(
@@ -460,15 +551,16 @@ def part_http(
         token = issued.strip().splitlines()[-1]
         with _server(url, workers, log) as base_url:
             hold = timedelta(seconds=args.seconds + 3600)
-            on_duty = _on_duty_through_api(base_url, token, HTTP_AGENTS, hold)
+            on_duty = _on_duty_through_api(base_url, token, args.agents, hold)
             print(
                 f"http {backend}: {on_duty} agents on duty; posting {args.rate:g} tickets/s"
                 f" for {args.seconds:g} s ...",
                 file=sys.stderr,
             )
-            out = asyncio.run(
+            out = _run(
                 _open_loop(base_url, token, args.rate, args.seconds, args.connections, bodies)
             )
+        assigned_rows, transactions = _routing_transactions(url)
     errors = sum(out["errors"].values())
     if errors:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
@@ -487,16 +579,35 @@ def part_http(
         "p99": p99,
         "all_p50": all50,
         "all_p99": all99,
+        "per_transaction": assigned_rows / transactions if transactions else 0.0,
         "errors": errors,
         "error_kinds": out["errors"],
         "error_sample": out["sample"],
     }
 
 
+def _routing_transactions(url: str) -> tuple[int, int]:
+    """Tickets routing assigned over the whole run (set-up and warm-up included) and the
+    routing transactions that did it: a batch's audit rows share its instant."""
+    db = Database(url)
+    try:
+        with db.read() as s:
+            row = s.execute(
+                select(func.count(), func.count(distinct(AuditEntry.at))).where(
+                    AuditEntry.entity_type == "ticket",
+                    AuditEntry.action == "assigned",
+                    AuditEntry.actor_label == "routing",
+                )
+            ).one()
+        return int(row[0]), int(row[1])
+    finally:
+        db.dispose()
+
+
 def _print_http(rows: list[dict[str, Any]]) -> None:
     print(
         f"\n{'backend':<11} {'agents':>6} {'target/s':>8} {'sent':>6} {'done/s':>7}"
-        f" {'assigned':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f" {'assigned':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'per tx':>6}"
         f"   (all 201s: p50 / p99 ms)"
     )
     for r in rows:
@@ -504,7 +615,8 @@ def _print_http(rows: list[dict[str, Any]]) -> None:
         print(
             f"{r['backend']:<11} {r['on_duty']:>6} {r['sent_rate']:>8.0f} {r['sent']:>6,}"
             f" {r['rate']:>7.0f} {share:>8.1%} {r['p50']:>8.1f} {r['p99']:>8.1f}"
-            f" {r['errors']:>6}   ({r['all_p50']:.1f} / {r['all_p99']:.1f})"
+            f" {r['errors']:>6} {r['per_transaction']:>6.1f}"
+            f"   ({r['all_p50']:.1f} / {r['all_p99']:.1f})"
         )
     for r in rows:
         if r["errors"]:
@@ -524,6 +636,7 @@ def main() -> int:
     parser.add_argument(
         "--connections", type=int, default=32, help="most requests in flight at once (http)"
     )
+    parser.add_argument("--agents", type=int, default=HTTP_AGENTS, help="agents on duty (http)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     parts = [p.strip() for p in args.part.split(",") if p.strip()]
@@ -532,8 +645,8 @@ def main() -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if not backends or set(backends) - {"sqlite", "postgresql"}:
         parser.error("backends are sqlite and postgresql")
-    if args.rate <= 0 or args.seconds <= 0 or args.connections < 1:
-        parser.error("--rate, --seconds and --connections must be positive")
+    if args.rate <= 0 or args.seconds <= 0 or args.connections < 1 or args.agents < 1:
+        parser.error("--rate, --seconds, --connections and --agents must be positive")
 
     setup: dict[str, Any] = {"machine": _machine()}
     setup["settings"] = {
@@ -541,7 +654,7 @@ def main() -> int:
         "backends": ",".join(backends),
         "decision": f"{DECISION_AGENTS} candidates x {DECISION_TICKETS:,} tickets",
         "db": f"{DB_AGENTS} agents on duty, {DB_TICKETS:,} queued, {DB_ROUTED:,} routed",
-        "http": f"{HTTP_AGENTS} agents (capacity {HTTP_CAPACITY}), {args.rate:g} tickets/s"
+        "http": f"{args.agents} agents (capacity {HTTP_CAPACITY}), {args.rate:g} tickets/s"
         f" for {args.seconds:g} s after {WARMUP_SECONDS:g} s of warm-up, open loop on at most"
         f" {args.connections} connections,"
         " one asyncio httpx process on the same machine, to 127.0.0.1",

@@ -27,6 +27,7 @@ from careloop.api import workforce as workforce_api
 from careloop.clock import Clock, SystemClock
 from careloop.config import Settings
 from careloop.jobs import background
+from careloop.routing.dispatch import Dispatcher
 from careloop.storage.engine import Database
 from careloop.web import routes as web_routes
 
@@ -100,6 +101,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     app.state.clock = clock or SystemClock()
+    app.state.router = Dispatcher(app.state.db)  # group routing; its thread runs in lifespan
     errors.install(app)
 
     @app.get("/healthz", tags=["health"])

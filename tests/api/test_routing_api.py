@@ -109,6 +109,7 @@ def test_a_routing_failure_leaves_the_ticket_created_and_queued(
     def broken(*args, **kwargs):
         raise RuntimeError("routing is down")
 
+    monkeypatch.setattr(routing, "route_batch", broken)
     monkeypatch.setattr(routing, "route_tickets", broken)
     monkeypatch.setattr(routing, "drain_queue", broken)
     t = create(client, auth(Role.INTEGRATOR))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from careloop.accounts import actions as accounts
 from careloop.accounts.model import Permission, Principal
 from careloop.clock import Clock
 from careloop.errors import Forbidden, Invalid, Unauthenticated
+from careloop.routing.dispatch import Dispatcher
 from careloop.storage.engine import Database
 from careloop.storage.requests import IdempotencyKey
 
@@ -22,22 +23,32 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 
 
-def get_db(request: Request) -> Database:
+# The dependencies that only read the app's state are `async`: FastAPI runs a sync one on the
+# thread pool, a hop per dependency per request that costs more than the work.
+
+
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+async def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
     return clock.now()
+
+
+async def get_router(request: Request) -> Dispatcher:
+    router: Dispatcher = request.app.state.router
+    return router
 
 
 DB = Annotated[Database, Depends(get_db)]
 Now = Annotated[datetime, Depends(get_now)]
+Router = Annotated[Dispatcher, Depends(get_router)]  # group routing of new tickets
 
 
 def bearer_principal(
@@ -51,10 +62,10 @@ def bearer_principal(
     return accounts.authenticate_token(db, token.strip())
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets the call through only for a role holding `permission`."""
 
-    def check(principal: Annotated[Principal, Depends(bearer_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(bearer_principal)]) -> Principal:
         if not principal.can(permission):
             raise Forbidden(
                 f"role {principal.role.value} may not do this",

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel
 
-from careloop.api.deps import DB, Now
+from careloop.api.deps import DB, Now, Router
 from careloop.errors import NotFound, Unauthenticated
 from careloop.integrations import (
     BadSignature,
@@ -36,8 +36,6 @@ from careloop.integrations import (
     parse_json_object,
     shopify,
 )
-from careloop.routing import actions as routing
-from careloop.routing.queries import tickets_by_id
 from careloop.storage.audit import Actor
 from careloop.tickets import intake
 from careloop.tickets.commerce_queries import shop_by_domain
@@ -102,6 +100,7 @@ def shopify_webhook(
     body: RawBody,
     db: DB,
     now: Now,
+    router: Router,
     shop_domain: Annotated[str | None, Header(alias="X-Shopify-Shop-Domain")] = None,
     signature: Annotated[str | None, Header(alias="X-Shopify-Hmac-Sha256")] = None,
     topic: Annotated[str | None, Header(alias="X-Shopify-Topic")] = None,
@@ -168,7 +167,7 @@ def shopify_webhook(
             requested_at=_instant_or(triggered_at, now),
         )
     if outcome.ticket is not None and outcome.ticket_created and not outcome.replayed:
-        routing.route_new_tickets(db, tickets=[outcome.ticket], now=now)
+        router.route([outcome.ticket], now)
     return WebhookAck(
         status="duplicate" if outcome.replayed else "processed",
         topic=topic,
@@ -190,6 +189,7 @@ def complaint_webhook(
     body: RawBody,
     db: DB,
     now: Now,
+    router: Router,
     signature: Annotated[str | None, Header(alias="X-Careloop-Signature")] = None,
     delivery_id: Annotated[str | None, Header(alias="X-Careloop-Delivery")] = None,
 ) -> TicketOut:
@@ -222,6 +222,6 @@ def complaint_webhook(
     if outcome.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    elif ticket is not None and routing.route_new_tickets(db, tickets=[ticket], now=now):
-        ticket = tickets_by_id(db, [ticket.id]).get(ticket.id, ticket)
+    elif ticket is not None:
+        ticket = router.route([ticket], now).get(ticket.id, ticket)
     return TicketOut.model_validate(ticket)

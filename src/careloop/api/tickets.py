@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AwareDatetime
 
 from careloop.accounts.model import Permission, Principal
-from careloop.api.deps import DB, Idempotency, Now, PathId, QueryId, require
+from careloop.api.deps import DB, Idempotency, Now, PathId, QueryId, Router, require
 from careloop.routing import actions as routing
-from careloop.routing.queries import tickets_by_id
 from careloop.storage.paging import MAX_LIMIT
 from careloop.tickets import actions, assignment, conversation, queries
 from careloop.tickets.model import Category, Channel, Priority, Status, normalise_tag
@@ -43,7 +42,13 @@ ROUTING_FIELDS = frozenset({"status", "assignee_id", "language", "category", "pr
 
 @router.post("", status_code=201, response_model=TicketOut)
 def create_ticket(
-    body: TicketCreate, principal: Creator, db: DB, now: Now, idem: Idempotency, response: Response
+    body: TicketCreate,
+    principal: Creator,
+    db: DB,
+    now: Now,
+    idem: Idempotency,
+    response: Response,
+    router: Router,
 ) -> TicketOut:
     """Open a ticket and offer it to the agents on duty (`assignee_id` shows who took it). With
     an Idempotency-Key, a retried call returns the same ticket."""
@@ -52,14 +57,22 @@ def create_ticket(
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    elif routing.route_new_tickets(db, tickets=[ticket], now=now):
-        ticket = tickets_by_id(db, [ticket.id]).get(ticket.id, ticket)
+    else:
+        # Routed with the tickets of concurrent requests; the answer is the ticket as routing
+        # committed it, so it is not read again.
+        ticket = router.route([ticket], now).get(ticket.id, ticket)
     return TicketOut.model_validate(ticket)
 
 
 @router.post("/batch", response_model=BatchResult)
 def create_batch(
-    body: BatchCreate, principal: Creator, db: DB, now: Now, idem: Idempotency, response: Response
+    body: BatchCreate,
+    principal: Creator,
+    db: DB,
+    now: Now,
+    idem: Idempotency,
+    response: Response,
+    router: Router,
 ) -> BatchResult:
     """Open up to 500 tickets; each item gets its own result (201, or its 4xx error)."""
     results, replayed = actions.create_tickets_batch(
@@ -69,7 +82,7 @@ def create_batch(
         response.headers["Idempotent-Replayed"] = "true"
     else:
         fresh = [ticket for _, ticket, _ in results if ticket is not None]
-        routed = tickets_by_id(db, routing.route_new_tickets(db, tickets=fresh, now=now))
+        routed = router.route(fresh, now)
         results = [(i, routed.get(t.id, t) if t else None, e) for i, t, e in results]
     out = []
     for index, ticket, exc in results:

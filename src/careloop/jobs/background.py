@@ -23,15 +23,21 @@ def background_enabled(clock: Clock) -> bool:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the job runner with the app and stop it with it (`app.state.worker`)."""
+    """Start the job runner with the app and stop it with it (`app.state.worker`), and the
+    routing thread of `app.state.router` on real time (on a FakeClock requests route inline)."""
     worker = None
     if background_enabled(app.state.clock):
         worker = Worker(app.state.db, configured_jobs(), clock=app.state.clock)
         worker.start()
     app.state.worker = worker
+    router = getattr(app.state, "router", None)
+    if router is not None and isinstance(app.state.clock, SystemClock):
+        router.start()
     try:
         yield
     finally:
+        if router is not None:
+            await asyncio.to_thread(router.stop)
         if worker is not None:
             # Waiting for a running job must not block the event loop.
             await asyncio.to_thread(worker.stop)

@@ -1,17 +1,24 @@
-"""Routing's state changes: give a waiting ticket to an on-duty agent (`route_ticket`), and
-work through the queue when an agent becomes available (`drain_queue`).
+"""Routing's state changes: give waiting tickets to on-duty agents (`route_tickets`, one
+ticket with `route_ticket`), and work through the queue when an agent becomes available
+(`drain_queue`).
 
-Each ticket is routed in its own short transaction: the ticket is locked first (skipped when
-another router holds it), then the chosen agent, whose load is counted again under that lock,
-so two routers never take an agent past capacity nor assign one ticket twice. Each call reads
-the stored policies once (`policy.load_policies`) unless the caller passes one."""
+A batch of up to `BATCH` tickets is routed in one transaction against one snapshot: its
+tickets are locked first (`FOR UPDATE SKIP LOCKED`: those another router holds are left to
+it), the agents on duty and the stored policies are read once, and each ticket is chosen for in
+queue order with the loads growing in memory (`model.choose_many`). Then the chosen agents are
+locked in id order (two routers never deadlock), their load counted again and their duty
+checked again under the locks; an assignment that would now break capacity or duty is dropped
+and chosen again among the others (whose locks are taken with SKIP LOCKED, never waiting out
+of order), and the rest are written. So no ticket is assigned twice and nobody goes over
+capacity, whatever the number of routers, while one snapshot serves many tickets."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +30,9 @@ from careloop.routing.model import (
     Policies,
     RoutingPolicy,
     TicketToRoute,
-    choose,
+    choose_many,
+    eligible,
+    served_one,
 )
 from careloop.routing.model import queue_key as queue_key
 from careloop.routing.policy import load_policies, policies_in
@@ -32,24 +41,33 @@ from careloop.routing.queries import waiting_tickets as waiting_tickets
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database, is_transient
 from careloop.tickets.assignment import assign_in
-from careloop.tickets.queries import open_tickets_by_assignee
 from careloop.tickets.tables import Ticket
 from careloop.workforce.actions import mark_assigned_in
-from careloop.workforce.agent_rows import agent_in
-from careloop.workforce.queries import on_duty_agents_in
+from careloop.workforce.agent_rows import locked_agents_in
+from careloop.workforce.queries import OnDuty, on_duty_agents_in
+
+if TYPE_CHECKING:  # only the type: routing reaches agents through workforce's functions
+    from careloop.workforce.tables import Agent
 
 log = logging.getLogger(__name__)
 ROUTING = Actor(user_id=None, label="routing")
 DEFAULT_POLICY = RoutingPolicy()
+BATCH = 100  # tickets per routing transaction: one snapshot for many, locks held briefly
+ROUNDS = 3  # choices per batch: the first, then again for those dropped under the locks
 # What a caller may pass as the policy: None reads the stored ones, a single policy stands for
 # the default row alone (the tests of strategies use that).
 PolicyArg = RoutingPolicy | Policies | None
 
 
 @dataclass(frozen=True)
-class _Outcome:
-    decision: Decision | None
-    spare: bool  # whether some on-duty agent still had room when this ticket was done
+class Routed:
+    """What routing did: the decisions by ticket id, the tickets it assigned as committed (a
+    request answers with them without reading them again), and whether some agent on duty
+    still had room at the end (a drain stops when nobody has)."""
+
+    decisions: dict[int, Decision] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    spare: bool = True
 
 
 def to_route(ticket: Ticket) -> TicketToRoute:
@@ -65,19 +83,20 @@ def to_route(ticket: Ticket) -> TicketToRoute:
     )
 
 
+def candidate_of(o: OnDuty) -> Candidate:
+    return Candidate(
+        agent_id=o.agent_id,
+        languages=tuple(o.languages),
+        skills=tuple(o.skills),
+        capacity=o.capacity,
+        open_tickets=o.open_tickets,
+        last_assigned_at=o.last_assigned_at,
+        team_id=o.team_id,
+    )
+
+
 def candidates_in(s: Session, now: datetime) -> list[Candidate]:
-    return [
-        Candidate(
-            agent_id=o.agent_id,
-            languages=tuple(o.languages),
-            skills=tuple(o.skills),
-            capacity=o.capacity,
-            open_tickets=o.open_tickets,
-            last_assigned_at=o.last_assigned_at,
-            team_id=o.team_id,
-        )
-        for o in on_duty_agents_in(s, at=now)
-    ]
+    return [candidate_of(o) for o in on_duty_agents_in(s, at=now)]
 
 
 def policies_for(db: Database, policy: PolicyArg) -> Policies:
@@ -89,7 +108,7 @@ def policies_for(db: Database, policy: PolicyArg) -> Policies:
     return policy
 
 
-def _last_served(candidates: Sequence[Candidate]) -> int | None:
+def _last_served(candidates: Iterable[Candidate]) -> int | None:
     """Round robin's memory: the agent routing gave a ticket to most recently."""
     served = [c for c in candidates if c.last_assigned_at is not None]
     if not served:
@@ -97,81 +116,170 @@ def _last_served(candidates: Sequence[Candidate]) -> int | None:
     return max(served, key=lambda c: (c.last_assigned_at, c.agent_id)).agent_id
 
 
-def _route_in(
-    s: Session, ticket_id: int, now: datetime, policies: Policies, avoid: int | None
-) -> _Outcome:
-    ticket = s.scalar(
-        select(Ticket).where(Ticket.id == ticket_id).with_for_update(skip_locked=True)
-    )
-    if ticket is None or ticket.assignee_id is not None or ticket.status not in ROUTABLE:
-        return _Outcome(None, spare=True)  # gone, held by another router, or not waiting
-    wanted = to_route(ticket)
-    everyone = candidates_in(s, now)
-    full: set[int] = set()  # agents found full under their lock
-    while True:
-        spare = any(c.open_tickets < c.capacity and c.agent_id not in full for c in everyone)
-        # `avoid`: the agent who just handed this ticket back unopened does not get it again
-        # in this pass (they still count as room for the other tickets).
-        candidates = [c for c in everyone if c.agent_id != avoid and c.agent_id not in full]
-        decision = choose(
-            wanted,
-            candidates,
-            policies.default,
-            now,
-            after_agent_id=_last_served(everyone),
-            team_strategies=policies.team_strategies,
+def _lock_waiting(s: Session, ticket_ids: Sequence[int]) -> tuple[dict[int, Ticket], list[int]]:
+    """Lock the tickets in id order, skipping those another router holds; returns them and the
+    ids of those still waiting (new or open, unassigned), in the caller's order."""
+    locked = {
+        t.id: t
+        for t in s.scalars(
+            select(Ticket)
+            .where(Ticket.id.in_(sorted(set(ticket_ids))))
+            .order_by(Ticket.id)
+            .with_for_update(skip_locked=True)
         )
-        if decision is None:
-            return _Outcome(None, spare)
-        # The load read above may be stale: count it again while holding the agent's lock. An
-        # agent found full is released at once (the savepoint) and the choice is made again.
-        savepoint = s.begin_nested()
-        agent = agent_in(s, decision.agent_id, lock=True)
-        load = open_tickets_by_assignee(s, [agent.user_id]).get(agent.user_id, 0)
-        if agent.active and load < agent.capacity:
-            break
-        savepoint.rollback()
-        full.add(decision.agent_id)
-    assign_in(
-        s,
-        ticket=ticket,
-        agent_id=agent.user_id,
-        actor=ROUTING,
-        now=now,
-        reason=decision.reason,
-        needs_translation=decision.needs_translation,
-    )
-    mark_assigned_in(agent, now)
-    savepoint.commit()
-    return _Outcome(decision, spare=True)
+    }
+    waiting = [
+        i
+        for i in dict.fromkeys(ticket_ids)
+        if i in locked and locked[i].assignee_id is None and locked[i].status in ROUTABLE
+    ]
+    return locked, waiting
 
 
-def _routed(
-    db: Database,
-    ticket_id: int,
+class _Batch:
+    """One batch's choices under way: the snapshot of candidates (loads grown by what was
+    accepted), the agents locked so far, and the accepted decisions."""
+
+    def __init__(self, s: Session, now: datetime, policies: Policies) -> None:
+        self.s, self.now, self.policies = s, now, policies
+        self.pool = {c.agent_id: c for c in candidates_in(s, now)}
+        self.after = _last_served(self.pool.values())
+        self.held: dict[int, Agent] = {}
+        self.made: dict[int, Decision] = {}
+
+    def _lock(self, agent_ids: set[int]) -> None:
+        """Lock newly chosen agents and take their load and duty as they are under the lock; an
+        agent gone off duty (or held by another router, in later rounds) leaves the pool."""
+        got = locked_agents_in(self.s, agent_ids, skip_locked=bool(self.held))
+        self.held.update(got)
+        duties = on_duty_agents_in(self.s, at=self.now, agent_ids=got) if got else []
+        fresh = {o.agent_id: o for o in duties}
+        for agent_id in agent_ids:
+            agent, duty = got.get(agent_id), fresh.get(agent_id)
+            if agent is None or duty is None or not agent.active:
+                self.pool.pop(agent_id, None)
+            else:
+                self.pool[agent_id] = candidate_of(duty)
+
+    def _accepts(self, ticket: TicketToRoute, decision: Decision) -> bool:
+        candidate = self.pool.get(decision.agent_id)
+        return (
+            candidate is not None
+            and decision.agent_id in self.held
+            and eligible(
+                ticket,
+                candidate,
+                fallback=decision.needs_translation,
+                fallback_languages=self.policies.default.fallback_languages,
+            )
+        )
+
+    def route(self, tickets: Sequence[TicketToRoute], avoid: Mapping[int, int]) -> None:
+        todo = list(tickets)
+        for _ in range(ROUNDS):
+            plan, _ = choose_many(
+                todo,
+                self.pool.values(),
+                self.policies,
+                self.now,
+                after_agent_id=self.after,
+                avoid=avoid,
+            )
+            if not plan:
+                return
+            chosen = {d.agent_id for d in plan.values()} - self.held.keys()
+            if chosen:
+                self._lock(chosen)
+            dropped = []
+            for ticket in todo:  # in queue order, against the loads as locked
+                decision = plan.get(ticket.ticket_id)
+                if decision is None:
+                    continue
+                if not self._accepts(ticket, decision):
+                    dropped.append(ticket)
+                    continue
+                self.pool[decision.agent_id] = served_one(self.pool[decision.agent_id], self.now)
+                self.after = decision.agent_id
+                self.made[ticket.ticket_id] = decision
+            if not dropped:
+                return
+            todo = dropped
+
+    @property
+    def spare(self) -> bool:
+        return any(c.open_tickets < c.capacity for c in self.pool.values())
+
+
+def _route_batch_in(
+    s: Session,
+    ticket_ids: Sequence[int],
     now: datetime,
-    policies: Policies,
-    avoid: int | None = None,
+    policies: Policies | None,
+    avoid: Mapping[int, int],
+) -> Routed:
+    locked, waiting = _lock_waiting(s, ticket_ids)
+    if not waiting:
+        return Routed()  # gone, held by another router, or not waiting
+    batch = _Batch(s, now, policies or policies_in(s))
+    batch.route([to_route(locked[i]) for i in waiting], avoid)
+    for ticket_id, decision in batch.made.items():
+        assign_in(
+            s,
+            ticket=locked[ticket_id],
+            agent_id=decision.agent_id,
+            actor=ROUTING,
+            now=now,
+            reason=decision.reason,
+            needs_translation=decision.needs_translation,
+        )
+    for agent_id in {d.agent_id for d in batch.made.values()}:
+        mark_assigned_in(batch.held[agent_id], now)
+    return Routed(dict(batch.made), {i: locked[i] for i in batch.made}, spare=batch.spare)
+
+
+def _route_batch(
+    db: Database,
+    ticket_ids: Sequence[int],
+    now: datetime,
+    policies: Policies | None,
+    avoid: Mapping[int, int],
     attempts: int = 3,
-) -> _Outcome:
-    """Route one ticket in its own transaction, run again when it lost a race (a deadlock,
-    a busy database)."""
+) -> Routed:
+    """One batch in its own transaction, run again when it lost a race (a deadlock, a busy
+    database)."""
     for attempt in range(attempts):
         try:
             with db.write() as s:
-                return _route_in(s, ticket_id, now, policies, avoid)
+                return _route_batch_in(s, ticket_ids, now, policies, avoid)
         except DBAPIError as exc:
             if not is_transient(exc) or attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def route_ticket(
-    db: Database, *, ticket_id: int, now: datetime, policy: PolicyArg = None
-) -> Decision | None:
-    """Assign one waiting ticket (new or open, unassigned) to an eligible on-duty agent, in
-    one transaction; None leaves it queued (nobody eligible, or another router has it)."""
-    return _routed(db, ticket_id, now, policies_for(db, policy)).decision
+def route_batch(
+    db: Database,
+    *,
+    ticket_ids: Sequence[int],
+    now: datetime,
+    policy: PolicyArg = None,
+    avoid: Mapping[int, int] | None = None,
+) -> Routed:
+    """Route these tickets in the given (queue) order, `BATCH` to a transaction, stopping once
+    no agent on duty has room left. `avoid` maps a ticket to an agent who may not take it in
+    this pass (who just handed it back unopened)."""
+    policies = None if policy is None else policies_for(db, policy)
+    decisions: dict[int, Decision] = {}
+    tickets: dict[int, Ticket] = {}
+    spare = True
+    for start in range(0, len(ticket_ids), BATCH):
+        routed = _route_batch(db, ticket_ids[start : start + BATCH], now, policies, avoid or {})
+        decisions |= routed.decisions
+        tickets |= routed.tickets
+        spare = routed.spare
+        if not spare:
+            break
+    return Routed(decisions, tickets, spare)
 
 
 def route_tickets(
@@ -182,19 +290,16 @@ def route_tickets(
     policy: PolicyArg = None,
     avoid: Mapping[int, int] | None = None,
 ) -> dict[int, Decision]:
-    """Route these tickets in the given order, each in its own transaction, stopping once no
-    agent on duty has room left; returns the decisions made, by ticket id. `avoid` maps a
-    ticket to an agent who may not take it in this pass (who just handed it back unopened)."""
-    policies = policies_for(db, policy)
-    avoid = avoid or {}
-    made: dict[int, Decision] = {}
-    for ticket_id in ticket_ids:
-        outcome = _routed(db, ticket_id, now, policies, avoid.get(ticket_id))
-        if outcome.decision is not None:
-            made[ticket_id] = outcome.decision
-        elif not outcome.spare:
-            break
-    return made
+    """`route_batch`, returning the decisions made by ticket id."""
+    return route_batch(db, ticket_ids=ticket_ids, now=now, policy=policy, avoid=avoid).decisions
+
+
+def route_ticket(
+    db: Database, *, ticket_id: int, now: datetime, policy: PolicyArg = None
+) -> Decision | None:
+    """Assign one waiting ticket (new or open, unassigned) to an eligible on-duty agent, in
+    one transaction; None leaves it queued (nobody eligible, or another router has it)."""
+    return route_tickets(db, ticket_ids=[ticket_id], now=now, policy=policy).get(ticket_id)
 
 
 def drain_queue(
@@ -218,6 +323,19 @@ def drain_queue(
 # --- after a request's own transaction committed --------------------------------------------
 
 
+def route_new(
+    db: Database, *, tickets: Sequence[Ticket], now: datetime, policy: PolicyArg = None
+) -> Routed:
+    """Offer tickets just created (and committed) to the agents on duty, in queue order. The
+    tickets are already acknowledged: a failure here is logged and leaves them queued."""
+    order = sorted((to_route(t) for t in tickets), key=queue_key)
+    try:
+        return route_batch(db, ticket_ids=[t.ticket_id for t in order], now=now, policy=policy)
+    except Exception:
+        log.exception("routing new tickets failed; they stay queued")
+        return Routed()
+
+
 def route_new_tickets(
     db: Database,
     *,
@@ -225,14 +343,8 @@ def route_new_tickets(
     now: datetime,
     policy: PolicyArg = None,
 ) -> dict[int, Decision]:
-    """Offer tickets just created (and committed) to the agents on duty, in queue order. The
-    tickets are already acknowledged: a failure here is logged and leaves them queued."""
-    order = sorted((to_route(t) for t in tickets), key=queue_key)
-    try:
-        return route_tickets(db, ticket_ids=[t.ticket_id for t in order], now=now, policy=policy)
-    except Exception:
-        log.exception("routing new tickets failed; they stay queued")
-        return {}
+    """`route_new`, returning the decisions made by ticket id."""
+    return route_new(db, tickets=tickets, now=now, policy=policy).decisions
 
 
 def drain_queue_after(db: Database, *, now: datetime, policy: PolicyArg = None) -> int:

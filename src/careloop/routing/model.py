@@ -5,8 +5,8 @@ in as arguments, so every rule is testable in microseconds."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from careloop.tickets.model import Priority
@@ -210,6 +210,48 @@ def choose(
         return None
     pick = _PICK[strategy_for(others, policy, team_strategies)]
     return Decision(pick(others, after_agent_id).agent_id, True, LANGUAGE_FALLBACK)
+
+
+def choose_many(
+    tickets: Sequence[TicketToRoute],
+    candidates: Iterable[Candidate],
+    policies: Policies,
+    now: datetime,
+    *,
+    after_agent_id: int | None = None,
+    avoid: Mapping[int, int] | None = None,
+) -> tuple[dict[int, Decision], int | None]:
+    """`choose` for each ticket in the given (queue) order against one snapshot, as routing them
+    one after another would: an agent given a ticket counts it in their load, and is the last
+    served for round robin, for the tickets after it. `avoid` maps a ticket to an agent who may
+    not take it. Returns the decisions by ticket id and the agent served last."""
+    pool = {c.agent_id: c for c in candidates}
+    team_strategies = policies.team_strategies
+    made: dict[int, Decision] = {}
+    for ticket in tickets:
+        if not any(c.open_tickets < c.capacity for c in pool.values()):
+            break  # nobody has room left: the rest stay queued
+        banned = (avoid or {}).get(ticket.ticket_id)
+        decision = choose(
+            ticket,
+            [c for c in pool.values() if c.agent_id != banned],
+            policies.default,
+            now,
+            after_agent_id=after_agent_id,
+            team_strategies=team_strategies,
+        )
+        if decision is None:
+            continue
+        served = pool[decision.agent_id]
+        pool[decision.agent_id] = served_one(served, now)
+        after_agent_id = decision.agent_id
+        made[ticket.ticket_id] = decision
+    return made, after_agent_id
+
+
+def served_one(candidate: Candidate, now: datetime) -> Candidate:
+    """The candidate after being given one more ticket at `now`."""
+    return replace(candidate, open_tickets=candidate.open_tickets + 1, last_assigned_at=now)
 
 
 QueueKey = tuple[int, bool, datetime, datetime, int]

@@ -1,9 +1,7 @@
-"""The read side of routing: the waiting queue in queue order, and tickets read again after
-routing assigned them."""
+"""The read side of routing: the waiting queue in queue order."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, case, func, literal, select
@@ -84,12 +82,3 @@ def waiting_tickets(db: Database, *, limit: int = 200) -> list[int]:
         for r in rows
     ]
     return [t.ticket_id for t in sorted(waiting, key=queue_key)]
-
-
-def tickets_by_id(db: Database, ticket_ids: Collection[int]) -> dict[int, Ticket]:
-    """The tickets with these ids, with their tags, in two queries whatever their number."""
-    if not ticket_ids:
-        return {}
-    with db.read() as s:
-        rows = s.scalars(select(Ticket).where(Ticket.id.in_(sorted(set(ticket_ids)))))
-        return {t.id: t for t in rows}

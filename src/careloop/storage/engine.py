@@ -75,9 +75,14 @@ class Database:
                 raise ValueError(
                     "careloop needs a file for SQLite; in-memory databases are per-connection"
                 )
-            kwargs["poolclass"] = NullPool if pool_size == 0 else None
-            if kwargs["poolclass"] is None:
-                del kwargs["poolclass"]
+            if pool_size == 0:
+                kwargs["poolclass"] = NullPool
+            else:
+                # Keep as many connections as a busy server's threads use at once: a connection
+                # opened beyond the pool is closed on return, and opening one (with its PRAGMAs)
+                # costs more than the request it serves.
+                kwargs["pool_size"] = 2 * pool_size
+                kwargs["max_overflow"] = 2 * pool_size
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size

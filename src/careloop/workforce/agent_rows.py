@@ -39,3 +39,18 @@ def lock_agents_in(s: Session, agent_ids: Collection[int], *, field: str) -> dic
     if missing:
         raise Invalid(f"agent {missing[0]} not found", {"field": field, "agent_id": missing[0]})
     return agents
+
+
+def locked_agents_in(
+    s: Session, agent_ids: Collection[int], *, skip_locked: bool = False
+) -> dict[int, Agent]:
+    """The agents with these ids, locked in id order (two lockers never deadlock), unknown ids
+    left out; with `skip_locked` also those another transaction holds, so that a caller already
+    holding other agents' locks never waits out of order (routing's second choices)."""
+    rows = s.scalars(
+        select(Agent)
+        .where(Agent.user_id.in_(sorted(set(agent_ids))))
+        .order_by(Agent.user_id)
+        .with_for_update(of=Agent, skip_locked=skip_locked)
+    )
+    return {a.user_id: a for a in rows.unique()}

@@ -5,16 +5,19 @@ day, built on these timelines, are in `attendance_queries.py`."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.accounts.tables import User
 from careloop.errors import Invalid
+from careloop.storage.base import UTCDateTime
 from careloop.storage.engine import Database
 from careloop.tickets.queries import open_tickets_by_assignee
 from careloop.workforce.attendance import LONGEST_CLOCK_IN
@@ -81,15 +84,18 @@ def on_duty_agents(
         return on_duty_agents_in(s, at=at, include_rostered=include_rostered, team_id=team_id)
 
 
-def on_duty_agents_in(
-    s: Session, *, at: datetime, include_rostered: bool = False, team_id: int | None = None
-) -> list[OnDuty]:
-    """`on_duty_agents` in the caller's transaction (routing reads and assigns in one)."""
-    at = checked_instant(at)
+@functools.cache
+def _on_duty_statement(
+    include_rostered: bool, by_team: bool, by_agents: bool
+) -> Select[*tuple[Any, ...]]:
+    """The on-duty query, built once per shape with the instant as parameters: building it
+    costs more than running it (routing asks twice per transaction)."""
+    at = bindparam("at", type_=UTCDateTime())
+    clock_ins_from = bindparam("clock_ins_from", type_=UTCDateTime())
     clock_in = and_(
         ClockInRow.agent_id == Shift.agent_id,
         ClockInRow.clocked_in_at <= at,
-        ClockInRow.clocked_in_at > at - LONGEST_CLOCK_IN,
+        ClockInRow.clocked_in_at > clock_ins_from,
         func.coalesce(ClockInRow.clocked_out_at, ClockInRow.expires_at) > at,
     )
     # Breaks belong to the clock-in: an agent is on a break only while clocked in.
@@ -97,13 +103,13 @@ def on_duty_agents_in(
         BreakRow.agent_id == Shift.agent_id,
         BreakRow.clock_in_id == ClockInRow.id,
         BreakRow.started_at <= at,
-        BreakRow.started_at > at - LONGEST_CLOCK_IN,  # within its clock-in: bounds the scan
+        BreakRow.started_at > clock_ins_from,  # within its clock-in: bounds the scan
         or_(BreakRow.ended_at.is_(None), BreakRow.ended_at > at),
     )
     on_leave = exists().where(
         Leave.agent_id == Shift.agent_id, Leave.starts_at <= at, Leave.ends_at > at
     )
-    stmt = (
+    stmt: Select[*tuple[Any, ...]] = (
         select(
             Shift.id.label("shift_id"),
             Shift.starts_at,
@@ -130,17 +136,43 @@ def on_duty_agents_in(
         .where(
             Shift.status == ShiftStatus.PUBLISHED,
             Shift.starts_at <= at,
-            Shift.starts_at > at - MAX_SHIFT,
+            Shift.starts_at > bindparam("shifts_from", type_=UTCDateTime()),
             Shift.ends_at > at,
         )
         .order_by(User.name, Agent.user_id)
     )
-    if team_id is not None:
-        stmt = stmt.where(Agent.team_id == team_id)
+    if by_team:
+        stmt = stmt.where(Agent.team_id == bindparam("team_id"))
+    if by_agents:
+        stmt = stmt.where(Shift.agent_id.in_(bindparam("agent_ids", expanding=True)))
     if not include_rostered:
         stmt = stmt.where(ClockInRow.id.is_not(None), ~on_break, ~on_leave)
+    return stmt
+
+
+def on_duty_agents_in(
+    s: Session,
+    *,
+    at: datetime,
+    include_rostered: bool = False,
+    team_id: int | None = None,
+    agent_ids: Collection[int] | None = None,
+) -> list[OnDuty]:
+    """`on_duty_agents` in the caller's transaction (routing reads and assigns in one); with
+    `agent_ids` only those agents (routing checks its chosen ones again under their locks)."""
+    at = checked_instant(at)
+    stmt = _on_duty_statement(include_rostered, team_id is not None, agent_ids is not None)
+    params: dict[str, object] = {
+        "at": at,
+        "clock_ins_from": at - LONGEST_CLOCK_IN,
+        "shifts_from": at - MAX_SHIFT,
+    }
+    if team_id is not None:
+        params["team_id"] = team_id
+    if agent_ids is not None:
+        params["agent_ids"] = sorted(set(agent_ids))
     # One row per agent: an agent's shifts never overlap, nor do its clock-ins.
-    found = s.execute(stmt).all()
+    found = s.execute(stmt, params).all()
     rows = [r for i, r in enumerate(found) if i == 0 or found[i - 1].agent_id != r.agent_id]
     load = open_tickets_by_assignee(s, [r.agent_id for r in rows])
     out = []
