@@ -226,16 +226,55 @@ def test_a_ticket_held_by_someone_without_an_agent_profile_stays(db, clock, make
     assert stored(db, ticket).assignee_id == lead.id
 
 
-def test_an_unopened_ticket_is_not_offered_to_the_same_agent_in_that_pass(db, clock):
+def test_an_agent_who_leaves_a_ticket_unopened_gets_nothing_new_for_a_while(db, clock):
     set_default(db, clock.now(), unopened_after_seconds=600)
     bob = rostered(db, clock, 8, 16)
     clock_in(db, clock, bob)
     ticket = arrive(db, clock)
     clock.advance(10 * M)
-    result = hand_off(db, now=clock.now())
+    handed = clock.now()
+    result = hand_off(db, now=handed)
     assert (result.by_reason, result.routed) == ({"not_opened": 1}, 0)
     assert stored(db, ticket).assignee_id is None  # waits: Bob is the only one on duty
-    # The next sweep may offer it to him again: he is on duty, and it must not starve.
+    # Bob is paused for as long again: neither that ticket nor a new one goes to him...
+    fresh = arrive(db, clock)
+    assert stored(db, fresh).assignee_id is None
+    clock.advance(5 * M)
+    assert routing.drain_queue(db, now=clock.now()) == 0
+    # ...while Ann, who comes on duty, takes both at once.
+    ann = rostered(db, clock, 8, 16)
+    clock_in(db, clock, ann)
+    assert routing.drain_queue(db, now=clock.now()) == 2
+    assert assignees(db, [ticket, fresh]) == {ticket: ann, fresh: ann}
+    with db.read() as s:
+        paused = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_type == "agent", AuditEntry.action == "routing_paused"
+            )
+        ).one()
+    assert paused.entity_id == bob
+    until = paused.changes["routing_paused_until"]["after"]
+    assert datetime.fromisoformat(until) == handed + 10 * M
+
+
+def test_a_paused_agent_takes_tickets_again_after_the_cool_down_or_a_clock_in(db, clock):
+    set_default(db, clock.now(), unopened_after_seconds=600)
+    bob = rostered(db, clock, 8, 16)
+    clock_in(db, clock, bob)
+    ticket = arrive(db, clock)
+    clock.advance(10 * M)
+    hand_off(db, now=clock.now())
+    assert routing.drain_queue(db, now=clock.now()) == 0
+    # The cool-down over, the queue sweep offers it to him again: it must not starve.
+    clock.advance(10 * M)
+    assert routing.drain_queue(db, now=clock.now()) == 1
+    assert stored(db, ticket).assignee_id == bob
+    # Unopened again: paused again; a fresh clock-in ends the pause at once.
+    clock.advance(10 * M)
+    hand_off(db, now=clock.now())
+    attendance.clock_out(db, actor=ACTOR, now=clock.now(), agent_id=bob)
+    clock.advance(M)
+    clock_in(db, clock, bob)
     assert routing.drain_queue(db, now=clock.now()) == 1
     assert stored(db, ticket).assignee_id == bob
 

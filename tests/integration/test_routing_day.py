@@ -71,6 +71,9 @@ class Replay:
         self.load: Counter[int] = Counter()
         self.waiting: set[int] = set()
         self.last_unassigned: dict[int, tuple[int, str, datetime]] = {}
+        # An agent who left a ticket unopened gets nothing new for as long again (or until
+        # their next clock-in): agent -> when the cool-down began.
+        self.paused_since: dict[int, datetime] = {}
 
     def apply(self, row: AuditEntry) -> tuple[Held, Held]:
         held = self.tickets[row.entity_id]
@@ -91,6 +94,8 @@ class Replay:
         if row.action == "unassigned" and before.assignee is not None:
             reason = changes["reason"]["after"]
             self.last_unassigned[row.entity_id] = (before.assignee, reason, row.at)
+            if reason == NOT_OPENED:
+                self.paused_since[before.assignee] = row.at
         if before.assignee is not None and before.status in OPEN:
             self.load[before.assignee] -= 1
         if held.assignee is not None and held.status in OPEN:
@@ -129,13 +134,25 @@ class DayChecks:
             self._on_duty[at] = [a for a, tl in self.timelines.items() if is_on_duty(tl, at)]
         return self._on_duty[at]
 
+    def paused(self, agent: int, at: datetime) -> bool:
+        """In the cool-down after leaving a ticket unopened: from the hand-off for the unopened
+        time again, unless the agent clocked in since."""
+        since = self.replay.paused_since.get(agent)
+        if since is None or not since <= at < since + UNOPENED_AFTER:
+            return False
+        return not any(since < c.start <= at for c in self.timelines[agent].clock_ins)
+
     def with_room(self, at: datetime, category: str, avoid: int | None) -> list[int]:
-        """On duty at `at`, skilled for the category, below capacity, per the replayed loads."""
+        """On duty at `at`, not paused, skilled for the category, below capacity, per the
+        replayed loads."""
         plans = self.sim.plans
         return [
             a
             for a in self.on_duty(at)
-            if a != avoid and plans[a].handles(category) and self.replay.load[a] < plans[a].capacity
+            if a != avoid
+            and not self.paused(a, at)
+            and plans[a].handles(category)
+            and self.replay.load[a] < plans[a].capacity
         ]
 
     def run(self, rows: list[AuditEntry]) -> None:
@@ -335,6 +352,9 @@ def test_a_simulated_day_of_routing(db, clock):
     assert set(checks.reasons) == {CLOCKED_OUT, SHIFT_ENDED, NOT_OPENED}, checks.reasons
     assert checks.routed[ids["Eve"]] == 0  # never clocked in
     assert checks.routed[ids["Ben"]] > 0 and checks.routed[ids["Fabien"]] > 0
+    # Ben, who never opens, was paused after each unopened hand-off (and routed around).
+    assert ids["Ben"] in checks.replay.paused_since
+    assert checks.reasons[NOT_OPENED] < 30, checks.reasons  # not ticket after ticket
     pt = {t for t, a in sim.arrivals.items() if a.language == NOBODY_SPEAKS}
     assert pt and pt <= checks.fallbacks | {t for t in pt if stored[t].assignee_id is None}
     for t in checks.fallbacks:

@@ -43,7 +43,7 @@ from careloop.storage.engine import Database, is_transient
 from careloop.tickets.assignment import assign_in
 from careloop.tickets.tables import Ticket
 from careloop.workforce.actions import mark_assigned_in
-from careloop.workforce.agent_rows import locked_agents_in
+from careloop.workforce.agent_rows import locked_agents_in, paused_agents_in
 from careloop.workforce.queries import OnDuty, on_duty_agents_in
 
 if TYPE_CHECKING:  # only the type: routing reaches agents through workforce's functions
@@ -96,7 +96,9 @@ def candidate_of(o: OnDuty) -> Candidate:
 
 
 def candidates_in(s: Session, now: datetime) -> list[Candidate]:
-    return [candidate_of(o) for o in on_duty_agents_in(s, at=now)]
+    """The agents on duty now who may be given tickets (not paused), as routing sees them."""
+    paused = paused_agents_in(s, now)
+    return [candidate_of(o) for o in on_duty_agents_in(s, at=now) if o.agent_id not in paused]
 
 
 def policies_for(db: Database, policy: PolicyArg) -> Policies:
@@ -156,10 +158,14 @@ class _Batch:
         fresh = {o.agent_id: o for o in duties}
         for agent_id in agent_ids:
             agent, duty = got.get(agent_id), fresh.get(agent_id)
-            if agent is None or duty is None or not agent.active:
+            if agent is None or duty is None or not agent.active or self._paused(agent):
                 self.pool.pop(agent_id, None)
             else:
                 self.pool[agent_id] = candidate_of(duty)
+
+    def _paused(self, agent: Agent) -> bool:
+        until = agent.routing_paused_until
+        return until is not None and until > self.now
 
     def _accepts(self, ticket: TicketToRoute, decision: Decision) -> bool:
         candidate = self.pool.get(decision.agent_id)

@@ -20,6 +20,7 @@ from careloop.routing.queries import ROUTABLE, waiting_tickets
 from careloop.storage.engine import Database
 from careloop.tickets.model import Category, Channel, Priority, Status
 from careloop.tickets.tables import Ticket
+from careloop.workforce.agent_rows import paused_agents_in
 from careloop.workforce.model import Interval
 from careloop.workforce.queries import OnDuty, agent_timelines, checked_instant, on_duty_agents_in
 
@@ -79,6 +80,7 @@ class BoardAgent:
     on_break: bool
     since: datetime | None  # the clock-in, or the start of the break under way
     shift_ends_at: datetime
+    paused_until: datetime | None = None  # routing gives them nothing new until then
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,14 @@ def board(
     db: Database, *, now: datetime, team_id: int | None = None, language: str | None = None
 ) -> Board:
     """The board at `now`. `team_id` narrows the agents (tickets have no team); `language`
-    narrows tickets and agents. Eleven queries at most, whatever the numbers."""
+    narrows tickets and agents. Twelve queries at most, whatever the numbers."""
     now = checked_instant(now, "now")
     language = validation.language(language) if language else None
     with db.read() as s:
         rostered = on_duty_agents_in(s, at=now, include_rostered=True)
-        candidates = [_candidate(o) for o in rostered if o.on_duty]
-        duty = _duty(s, rostered, now, team_id, language)
+        paused = paused_agents_in(s, now)
+        candidates = [_candidate(o) for o in rostered if o.on_duty and o.agent_id not in paused]
+        duty = _duty(s, rostered, now, team_id, language, paused)
         combos = _waiting_combos(s)
         sla = sla_in(s, now, language, candidates)
     head = waiting_tickets(db, limit=QUEUE_SCAN)
@@ -289,7 +292,12 @@ def _candidate(o: OnDuty) -> Candidate:
 
 
 def _duty(
-    s: Session, rostered: list[OnDuty], now: datetime, team_id: int | None, language: str | None
+    s: Session,
+    rostered: list[OnDuty],
+    now: datetime,
+    team_id: int | None,
+    language: str | None,
+    paused: dict[int, datetime],
 ) -> Duty:
     present = [o for o in rostered if o.clocked_in and not o.on_leave]
     shown = [
@@ -308,18 +316,22 @@ def _duty(
         since[o.agent_id] = (pause.start if o.on_break and pause else None) or (
             clock_in.start if clock_in else None
         )
-    agents = [_agent(o, since.get(o.agent_id)) for o in present]
+    agents = [_agent(o, since.get(o.agent_id), paused.get(o.agent_id)) for o in present]
     visible = {o.agent_id for o in shown}
     return Duty(
         on_duty=sum(1 for o in shown if o.on_duty),
         on_break=sum(1 for o in shown if o.clocked_in and o.on_break and not o.on_leave),
         rostered_not_clocked_in=sum(1 for o in shown if not o.clocked_in and not o.on_leave),
         agents=[a for a in agents if a.agent_id in visible],
-        with_room=[a for a in agents if not a.on_break and a.remaining_capacity > 0],
+        with_room=[
+            a
+            for a in agents
+            if not a.on_break and a.paused_until is None and a.remaining_capacity > 0
+        ],
     )
 
 
-def _agent(o: OnDuty, since: datetime | None) -> BoardAgent:
+def _agent(o: OnDuty, since: datetime | None, paused_until: datetime | None) -> BoardAgent:
     return BoardAgent(
         agent_id=o.agent_id,
         name=o.name,
@@ -332,4 +344,5 @@ def _agent(o: OnDuty, since: datetime | None) -> BoardAgent:
         on_break=o.on_break,
         since=since,
         shift_ends_at=o.shift_ends_at,
+        paused_until=paused_until,
     )

@@ -58,6 +58,10 @@ class BoardAgentOut(_Out):
     on_break: bool
     since: datetime | None = Field(description="the clock-in, or the start of the break")
     shift_ends_at: datetime
+    paused_until: datetime | None = Field(
+        default=None,
+        description="routing gives the agent nothing new until then (left a ticket unopened)",
+    )
 
 
 class DutyOut(_Out):

@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +35,7 @@ from careloop.storage.engine import Database, is_transient
 from careloop.tickets.assignment import unassign_in
 from careloop.tickets.model import MessageKind
 from careloop.tickets.tables import Message, Ticket
+from careloop.workforce.actions import pause_routing_in
 from careloop.workforce.duty_state import AgentDuty, duty_states_in
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class _Due:
     ticket_id: int
     assignee_id: int
     reason: str
+    cool_down: timedelta | None = None  # for an unopened one: how long the agent gets none
 
 
 def _holder(state: AgentDuty) -> Holder:
@@ -134,16 +136,18 @@ def due_in(
         state = states.get(r.assignee_id)
         if state is None:
             continue  # held by a user without an agent profile (a lead took it by hand)
+        policy = policies.of_team(state.team_id)
         reason = hand_off_reason(
             off_duty=off.get(r.assignee_id),
             answered=bool(r.answered),
             seen=r.seen_at is not None,
             assigned_at=r.assigned_at,
-            policy=policies.of_team(state.team_id),
+            policy=policy,
             now=now,
         )
         if reason is not None:
-            due.append(_Due(r.id, r.assignee_id, reason))
+            cool_down = policy.unopened_after if reason == NOT_OPENED else None
+            due.append(_Due(r.id, r.assignee_id, reason, cool_down))
     return due
 
 
@@ -172,6 +176,17 @@ def _hand_back_in(
     )
     for d in still:
         unassign_in(s, ticket=locked[d.ticket_id], actor=HAND_OFF, now=now, reason=d.reason)
+        if d.cool_down is not None:
+            # Left unopened: nothing new for the agent for as long again (or until the next
+            # clock-in), so an absent-minded agent is not handed ticket after ticket.
+            pause_routing_in(
+                s,
+                agent_id=d.assignee_id,
+                until=now + d.cool_down,
+                actor=HAND_OFF,
+                now=now,
+                reason=NOT_OPENED,
+            )
     return still
 
 

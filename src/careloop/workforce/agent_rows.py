@@ -4,6 +4,7 @@ attendance, so that two writers never check the same agent's shifts at once."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,3 +55,12 @@ def locked_agents_in(
         .with_for_update(of=Agent, skip_locked=skip_locked)
     )
     return {a.user_id: a for a in rows.unique()}
+
+
+def paused_agents_in(s: Session, now: datetime) -> dict[int, datetime]:
+    """The agents routing gives nothing new for now, with until when: a cool-down after
+    leaving an assignment unopened, over at its end or at the agent's next clock-in."""
+    rows = s.execute(
+        select(Agent.user_id, Agent.routing_paused_until).where(Agent.routing_paused_until > now)
+    ).tuples()
+    return {agent_id: until for agent_id, until in rows if until is not None}

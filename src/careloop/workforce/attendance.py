@@ -140,6 +140,8 @@ def clock_in(db: Database, *, actor: Actor, now: datetime, agent_id: int) -> Clo
             )
         if current is not None:
             _close_in(s, current, at=current.expires_at, reason=AUTO, actor=SYSTEM, now=now)
+        paused = agent.routing_paused_until
+        agent.routing_paused_until = None  # a fresh clock-in ends a routing cool-down
         row = ClockInRow(
             agent_id=agent_id, clocked_in_at=now, expires_at=expiry_in(s, agent_id, now)
         )
@@ -157,7 +159,11 @@ def clock_in(db: Database, *, actor: Actor, now: datetime, agent_id: int) -> Clo
             entity_type="attendance",
             entity_id=agent_id,
             action="clocked_in",
-            changes={"clock_in_id": (None, row.id), "expires_at": (None, row.expires_at)},
+            changes={
+                "clock_in_id": (None, row.id),
+                "expires_at": (None, row.expires_at),
+                **({"routing_paused_until": (paused, None)} if paused is not None else {}),
+            },
         )
         return row
 

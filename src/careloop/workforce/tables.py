@@ -45,6 +45,9 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # When routing last gave the agent a ticket: the longest idle go first among equals.
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Routing gives the agent nothing new until then: set when the agent left an assignment
+    # unopened (a cool-down of the policy's unopened time), cleared by the next clock-in.
+    routing_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
