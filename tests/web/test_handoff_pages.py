@@ -82,3 +82,32 @@ def test_a_lead_clocking_an_agent_out_hands_their_tickets_back(
     r = lead.post(f"/attendance/{amara.user_id}/clock-out")
     assert r.status_code == 303
     assert stored(db, ticket_id).assignee_id is None  # nobody else on duty: queued
+
+
+def test_solving_on_the_ticket_page_hands_the_agent_the_next_waiting_ticket(
+    db, clock, sign_in, make_ticket
+):
+    amara = agent_with_login(db, clock, "Amara")
+    actions.update_agent(
+        db, actor=ACTOR, now=clock.now(), agent_id=amara.user_id, changes={"capacity": 1}
+    )
+    held = routed_ticket(db, clock, make_ticket)
+    waiting = routed_ticket(db, clock, make_ticket)
+    assert (stored(db, held).assignee_id, stored(db, waiting).assignee_id) == (amara.user_id, None)
+
+    me = sign_in(amara.user)
+    r = me.post(f"/tickets/{held}/reply", {"body": "A new unit is on its way.", "status": "solved"})
+    assert r.status_code in (200, 303), r.text
+    assert stored(db, waiting).assignee_id == amara.user_id  # room freed, the queue drained
+
+
+def test_unassigning_on_the_ticket_page_offers_it_to_someone_on_duty(
+    db, clock, sign_in, make_user, make_ticket
+):
+    amara = agent_with_login(db, clock, "Amara")
+    ticket_id = routed_ticket(db, clock, make_ticket)
+    lead = sign_in(make_user(Role.SUPERVISOR))
+    r = lead.post(f"/tickets/{ticket_id}/update", {"assignee": "none"})
+    assert r.status_code in (200, 303), r.text
+    # Back in the queue, and routing gives it out again at once: Amara is on duty with room.
+    assert stored(db, ticket_id).assignee_id == amara.user_id

@@ -16,6 +16,7 @@ from careloop.accounts import queries as accounts_queries
 from careloop.accounts.model import Permission, Principal
 from careloop.api.deps import PathId
 from careloop.errors import Conflict, DomainError
+from careloop.routing.actions import drain_queue_after
 from careloop.tickets import actions, assignment, conversation, queries
 from careloop.tickets.model import Priority, Status, can_transition, normalise_tag
 from careloop.tickets.schemas import TicketUpdate
@@ -146,6 +147,8 @@ def reply(
             problem = Problem.of(exc)
     if problem is not None:
         return ticket_page(request, principal, db, ticket_id, problem=problem, drafts=drafts)
+    if status:
+        drain_queue_after(db, now=now)  # a solved ticket frees room for a waiting one
     return _done(request, principal, db, ticket_id, N_("Reply sent."))
 
 
@@ -198,6 +201,9 @@ def update(
         problem = Problem.of(exc)
     if problem is not None:
         return ticket_page(request, principal, db, ticket_id, problem=problem)
+    if sent:
+        # As the API does: solved or reassigned frees room, reopened or unassigned waits.
+        drain_queue_after(db, now=now)
     return _done(request, principal, db, ticket_id, N_("Ticket updated."))
 
 
