@@ -10,7 +10,8 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from careloop import validation
@@ -19,7 +20,7 @@ from careloop.accounts.tables import ApiToken, User
 from careloop.errors import Conflict, Invalid, NotFound, Unauthenticated
 from careloop.storage import audit
 from careloop.storage.audit import Actor
-from careloop.storage.engine import Database
+from careloop.storage.engine import Database, lost_connection
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "clt_"  # noqa: S105  (a visible prefix, not a secret)
@@ -173,10 +174,28 @@ def revoke_token(db: Database, *, actor: Actor, now: datetime, token_id: int) ->
         )
 
 
+_TOKEN_BY_HASH = select(
+    ApiToken.id,
+    ApiToken.token_hash,
+    ApiToken.revoked_at,
+    ApiToken.created_by_id,
+    ApiToken.name,
+    ApiToken.role,
+).where(ApiToken.token_hash == bindparam("digest"))
+
+
 def authenticate_token(db: Database, token: str) -> Principal:
+    """The caller a bearer token stands for, read on every API request: the columns it needs
+    (not the mapped row), in a statement built once; a read that lost its connection to a
+    restarted server is made once more."""
     digest = hash_token(token)
-    with db.read() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    for attempt in range(2):
+        try:
+            row = db.read_row(_TOKEN_BY_HASH, {"digest": digest})
+            break
+        except DBAPIError as exc:
+            if attempt == 1 or not lost_connection(exc):
+                raise
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
         raise Unauthenticated("unknown or revoked API token")
     return Principal(user_id=row.created_by_id, name=row.name, role=row.role, token_id=row.id)

@@ -5,18 +5,20 @@ recomputes the open tickets."""
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from careloop.sla import model
 from careloop.sla.model import Calendar, Clocks, PolicyRule, Terms, TicketFacts, TicketTimes
 from careloop.sla.tables import BusinessCalendar, SlaPolicy
 from careloop.storage import audit
-from careloop.storage.audit import Actor
+from careloop.storage.audit import Actor, AuditEntry
 from careloop.storage.engine import Database
 from careloop.tickets.commerce_tables import Customer
 from careloop.tickets.model import OPEN_STATUSES, MessageKind
@@ -24,6 +26,7 @@ from careloop.tickets.tables import Message, Ticket
 from careloop.workforce.holidays import public_holidays
 
 _RULES_KEY = "sla_rules"
+_CHANGED_KEY = "sla_rules_changed"
 RECOMPUTE_BATCH = 500
 SLA_FIELDS = (
     "sla_policy_id",
@@ -74,16 +77,50 @@ def _terms_in(s: Session, policy: SlaPolicy, now: datetime) -> Terms:
     return terms_of(policy, calendar_of(row, now) if row else None)
 
 
+# The compiled policies of each database (keyed by its connection pool, so two databases in one
+# process never share them), with the version they were read at and the year their calendars'
+# holidays were computed around: compiling a calendar's holidays costs more than the ticket.
+_compiled: weakref.WeakKeyDictionary[Pool, tuple[int, int, list[PolicyRule]]] = (
+    weakref.WeakKeyDictionary()
+)
+# The version of the policies: every change of a policy or calendar writes an audit row in its
+# own transaction, and audit rows are never deleted, so their count grows with each committed
+# change, in every process. An index-only count over a handful of rows (ix_audit_entity).
+_VERSION = select(func.count(AuditEntry.id)).where(
+    AuditEntry.entity_type.in_(("sla_policy", "sla_calendar"))
+)
+
+
 def rules_in(s: Session, now: datetime) -> list[PolicyRule]:
-    """The active policies in order, read once per transaction (a batch of tickets shares them)."""
+    """The active policies in order: compiled once per change of the policies (another process's
+    too, through a version read per transaction) and read once per transaction."""
     cached = s.info.get(_RULES_KEY)
     if cached is not None:
         return list(cached)
+    # Not shared from a transaction that changes policies itself: its version and rows are
+    # not committed, and could roll back.
+    shared = not s.info.get(_CHANGED_KEY)
+    pool = s.get_bind().engine.pool
+    # The version is read before the rows: under READ COMMITTED a change committing in between
+    # makes the rows newer than the version (read again next time), never older.
+    version = int(s.scalar(_VERSION) or 0)
+    hit = _compiled.get(pool) if shared else None
+    if hit is not None and hit[0] == version and hit[1] == now.year:
+        rules = hit[2]
+    else:
+        rules = _read_rules(s, now)
+        if shared:
+            _compiled[pool] = (version, now.year, rules)
+    s.info[_RULES_KEY] = rules
+    return list(rules)
+
+
+def _read_rules(s: Session, now: datetime) -> list[PolicyRule]:
     policies = list(s.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True))))
     ids = {p.calendar_id for p in policies if p.calendar_id is not None}
     rows = s.scalars(select(BusinessCalendar).where(BusinessCalendar.id.in_(ids))) if ids else ()
     calendars = {row.id: calendar_of(row, now) for row in rows}
-    rules = [
+    return [
         PolicyRule(
             p.position,
             dict(p.conditions or {}),
@@ -91,13 +128,12 @@ def rules_in(s: Session, now: datetime) -> list[PolicyRule]:
         )
         for p in policies
     ]
-    s.info[_RULES_KEY] = rules
-    return rules
 
 
 def forget_rules_in(s: Session) -> None:
     """Policies or calendars changed in this transaction: read them again next time."""
     s.info.pop(_RULES_KEY, None)
+    s.info[_CHANGED_KEY] = True
 
 
 def facts_in(s: Session, ticket: Ticket) -> TicketFacts:

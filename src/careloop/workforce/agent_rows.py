@@ -62,5 +62,5 @@ def paused_agents_in(s: Session, now: datetime) -> dict[int, datetime]:
     leaving an assignment unopened, over at its end or at the agent's next clock-in."""
     rows = s.execute(
         select(Agent.user_id, Agent.routing_paused_until).where(Agent.routing_paused_until > now)
-    ).tuples()
+    )
     return {agent_id: until for agent_id, until in rows if until is not None}
