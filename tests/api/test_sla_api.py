@@ -182,3 +182,40 @@ def test_events_are_listed_and_acknowledged(client, auth, db, clock):
     r = client.post(f"/api/v1/sla/events/{left[0]['id']}/acknowledge", headers=auth(Role.AGENT))
     assert r.status_code == 403
     assert client.get("/api/v1/sla/events?kind=nope", headers=lead).status_code == 422
+
+
+def test_a_customers_tier_selects_its_policy(client, auth):
+    admin = auth(Role.ADMIN)
+    vip = client.post(
+        POL,
+        json={
+            "name": "VIP",
+            "conditions": {"customer_tiers": ["vip"]},
+            "first_response_minutes": 5,
+        },
+        headers=admin,
+    ).json()
+    everyone = client.post(
+        POL, json={"name": "Everyone", "first_response_minutes": 60}, headers=admin
+    ).json()
+    r = client.put(
+        "/api/v1/customers/external/crm/c-7",
+        json={"email": "amara@example.com", "tier": "vip"},
+        headers=admin,
+    )
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["tier"] == "vip"
+    known = client.post("/api/v1/tickets", json=ticket_payload(), headers=admin).json()
+    assert known["sla_policy_id"] == vip["id"]
+    stranger = ticket_payload(customer={"email": "someone@example.com"})
+    assert (
+        client.post("/api/v1/tickets", json=stranger, headers=admin).json()["sla_policy_id"]
+        == everyone["id"]
+    )
+    # A ticket's customer reference may fill a missing tier; a malformed one is a 422.
+    r = client.post(
+        "/api/v1/tickets",
+        json=ticket_payload(customer={"email": "x@example.com", "tier": "Gold Plus!"}),
+        headers=admin,
+    )
+    assert r.status_code == 422, r.text

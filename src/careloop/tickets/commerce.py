@@ -30,7 +30,7 @@ from careloop.tickets.commerce_tables import (
 )
 from careloop.tickets.schemas import CustomerRef
 
-_CUSTOMER_FIELDS = ("email", "name", "phone", "country", "language", "timezone")
+_CUSTOMER_FIELDS = ("email", "name", "phone", "country", "language", "timezone", "tier")
 
 
 def create_brand(db: Database, *, actor: Actor, now: datetime, data: BrandCreate) -> Brand:

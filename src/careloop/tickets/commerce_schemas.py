@@ -19,6 +19,7 @@ from careloop.tickets.schemas import (
     RowId,
     ShortText,
     Strict,
+    Tier,
     TimeZone,
 )
 
@@ -48,6 +49,7 @@ class CustomerUpsert(Strict):
     country: CountryCode | None = None
     language: LanguageCode | None = None
     timezone: TimeZone | None = None
+    tier: Tier | None = None  # a service tier SLA policies may select on ("vip", "b2b")
 
 
 class ExternalIdOut(BaseModel):
@@ -67,6 +69,7 @@ class CustomerOut(BaseModel):
     country: str | None
     language: str | None
     timezone: str | None
+    tier: str | None
     external_ids: list[ExternalIdOut]
     created_at: datetime
     updated_at: datetime

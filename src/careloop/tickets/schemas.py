@@ -111,6 +111,10 @@ Tags = Annotated[list[str], Field(max_length=50), AfterValidator(_tags)]
 CustomFields = Annotated[dict[str, Scalar], AfterValidator(_custom_fields)]
 
 
+# A customer's service tier ("vip", "b2b"), which SLA policies may select on.
+Tier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,29}$")]
+
+
 class CustomerRef(Strict):
     """Who complains: matched by external id, then by e-mail; created when unknown."""
 
@@ -120,6 +124,7 @@ class CustomerRef(Strict):
     country: CountryCode | None = None
     language: LanguageCode | None = None
     timezone: TimeZone | None = None
+    tier: Tier | None = None
     source: Code | None = None
     external_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
