@@ -35,7 +35,7 @@ from careloop.storage.engine import Database, is_transient
 from careloop.tickets.assignment import unassign_in
 from careloop.tickets.model import MessageKind
 from careloop.tickets.tables import Message, Ticket
-from careloop.workforce.actions import pause_routing_in
+from careloop.workforce.agent_rows import pause_routing_in
 from careloop.workforce.duty_state import AgentDuty, duty_states_in
 
 log = logging.getLogger(__name__)

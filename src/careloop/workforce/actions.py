@@ -377,29 +377,6 @@ def tell_agent_in(
     return notice
 
 
-def pause_routing_in(
-    s: Session, *, agent_id: int, until: datetime, actor: Actor, now: datetime, reason: str
-) -> None:
-    """Give the agent no new tickets until `until` (a cool-down after leaving an assignment
-    unopened), audited; a later pause already set is kept."""
-    agent = s.get(Agent, agent_id)
-    if agent is None:
-        return
-    before = agent.routing_paused_until
-    if before is not None and before >= until:
-        return
-    agent.routing_paused_until = until
-    audit.record(
-        s,
-        at=now,
-        actor=actor,
-        entity_type="agent",
-        entity_id=agent_id,
-        action="routing_paused",
-        changes={"routing_paused_until": (before, until), "reason": (None, reason)},
-    )
-
-
 def mark_assigned_in(agent: Agent, now: datetime) -> None:
     """Routing gave the (locked) agent a ticket: the longest idle come first among equals."""
     agent.last_assigned_at = now

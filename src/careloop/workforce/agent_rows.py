@@ -1,5 +1,6 @@
 """Finding and locking agents: the first step of every change to one agent's roster or
-attendance, so that two writers never check the same agent's shifts at once."""
+attendance, so that two writers never check the same agent's shifts at once; and the routing
+pause (who gets nothing new for a while)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careloop.errors import Invalid, NotFound
+from careloop.storage import audit
+from careloop.storage.audit import Actor
 from careloop.workforce.tables import Agent
 
 
@@ -64,3 +67,26 @@ def paused_agents_in(s: Session, now: datetime) -> dict[int, datetime]:
         select(Agent.user_id, Agent.routing_paused_until).where(Agent.routing_paused_until > now)
     )
     return {agent_id: until for agent_id, until in rows if until is not None}
+
+
+def pause_routing_in(
+    s: Session, *, agent_id: int, until: datetime, actor: Actor, now: datetime, reason: str
+) -> None:
+    """Give the agent no new tickets until `until` (a cool-down after leaving an assignment
+    unopened), audited; a later pause already set is kept."""
+    agent = s.get(Agent, agent_id)
+    if agent is None:
+        return
+    before = agent.routing_paused_until
+    if before is not None and before >= until:
+        return
+    agent.routing_paused_until = until
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type="agent",
+        entity_id=agent_id,
+        action="routing_paused",
+        changes={"routing_paused_until": (before, until), "reason": (None, reason)},
+    )
