@@ -1,19 +1,17 @@
 """Building a week on the roster page: moving a shift from its bar, copying the previous week as
-drafts, drafts from a shift template, adding and cancelling leave. Each change is one workforce
-action; a refused change shows its reason on the page and changes nothing."""
+drafts, drafts from a shift template (leave is in `roster_leave.py`). Each change is one
+workforce action; a refused change shows its reason on the page and changes nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from careloop.accounts.model import Principal
-from careloop.api.deps import PathId
 from careloop.errors import DomainError, NotFound
 from careloop.storage.audit import AuditEntry
 from careloop.web.access import Db, Now, WebRoute
@@ -26,18 +24,16 @@ from careloop.web.roster import (
     RosterQuery,
     ShiftId,
     Short,
-    change_then_show,
     done,
     hm,
     parse_day,
     roster_page,
 )
-from careloop.workforce import leave, roster_queries, rosters
-from careloop.workforce.model import LeaveKind, ShiftStatus, local_instant, shift_instants
+from careloop.workforce import roster_queries, rosters
+from careloop.workforce.model import ShiftStatus, shift_instants
 from careloop.workforce.tables import Shift
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-LeaveId = PathId
 Choices = Annotated[list[str] | None, Form(max_length=200)]  # checked boxes of one name
 HISTORY_ACTIONS = {
     "created": N_("Shift created"),
@@ -71,7 +67,8 @@ class ShiftEditor:
         return self.status == ShiftStatus.PUBLISHED
 
 
-def _id(value: str) -> int:
+def parse_id(value: str) -> int:
+    """A row id from a form field; ValueError when it is not one."""
     number = int(value)
     if not 0 < number < 2**31:
         raise ValueError(value)
@@ -128,9 +125,10 @@ def _editor(db: Db, fmt: Formatter, shift: Shift, typed: dict[str, str] | None) 
     )
 
 
-def _query(
+def roster_query(
     request: Request, principal: Principal, db: Db, now: datetime, week: str, team: str
 ) -> RosterQuery:
+    """The week and team the roster form was posted from, to show again after the change."""
     fmt = formatter_for(request, principal)
     return RosterQuery.parse(week[:20], team[:20], principal=principal, db=db, now=now, fmt=fmt)
 
@@ -157,7 +155,7 @@ def edit_shift_form(
     if not team.strip():
         agent = roster_queries.get_agent(db, shift.agent_id)
         team = str(agent.team_id) if agent.team_id is not None else ALL_TEAMS
-    query = _query(request, principal, db, now, week, team)
+    query = roster_query(request, principal, db, now, week, team)
     editor = _editor(db, fmt, shift, None)
     return roster_page(request, principal, db, now, query, editing=editor)
 
@@ -179,7 +177,7 @@ def edit_shift(
     """Move a shift to a day and times in the viewer's zone (an end not after the start is the
     next day) and set its note; a published shift's agent is told of the change."""
     fmt = formatter_for(request, principal)
-    query = _query(request, principal, db, now, week, team)
+    query = roster_query(request, principal, db, now, week, team)
     typed = {"day": day, "starts": starts, "ends": ends, "note": note}
     try:
         shift = roster_queries.get_shift(db, shift_id)
@@ -228,7 +226,7 @@ def copy_previous_week(
     """The previous week's shifts (of the shown team) as drafts in the shown week, at the same
     wall-clock times in each agent's zone; what would overlap or fall in leave is skipped."""
     fmt = formatter_for(request, principal)
-    query = _query(request, principal, db, now, week, team)
+    query = roster_query(request, principal, db, now, week, team)
     try:
         result = rosters.copy_week(
             db,
@@ -269,7 +267,7 @@ def shifts_from_template(
     skip_holidays: Short = "",
 ) -> Response:
     """Draft shifts from a template for the chosen agents on the chosen days, all or nothing."""
-    query = _query(request, principal, db, now, week, team)
+    query = roster_query(request, principal, db, now, week, team)
     form: dict[str, Any] = {
         "template_id": template_id,
         "agent_ids": list(agent_ids or []),
@@ -277,8 +275,8 @@ def shifts_from_template(
         "skip_holidays": skip_holidays,
     }
     try:
-        template = _id(template_id)
-        agents = [_id(x) for x in agent_ids or []]
+        template = parse_id(template_id)
+        agents = [parse_id(x) for x in agent_ids or []]
         chosen = [parse_day(x, date.min) for x in days or []]
         if not agents or not chosen or date.min in chosen:
             raise ValueError(template_id)
@@ -313,95 +311,3 @@ def shifts_from_template(
         panel=True,
         count=str(len(shifts)),
     )
-
-
-@router.post("/roster/leave", response_class=HTMLResponse)
-def add_leave(
-    request: Request,
-    principal: Manager,
-    db: Db,
-    now: Now,
-    week: Short = "",
-    team: Short = "",
-    agent_id: Short = "",
-    kind: Short = "",
-    first_day: Short = "",
-    last_day: Short = "",
-    starts: Short = "",
-    ends: Short = "",
-    note: Short = "",
-) -> Response:
-    """Whole days of leave in the agent's own zone, or, with both times, from the first day at
-    the start to the last day at the end in the viewer's zone."""
-    fmt = formatter_for(request, principal)
-    query = _query(request, principal, db, now, week, team)
-    form = {
-        "agent_id": agent_id,
-        "kind": kind,
-        "first_day": first_day,
-        "last_day": last_day,
-        "starts": starts,
-        "ends": ends,
-        "note": note,
-    }
-
-    def refused(problem: Problem) -> HTMLResponse:
-        return roster_page(
-            request, principal, db, now, query, problem=problem, failed="leave", form=form
-        )
-
-    try:
-        agent, what = _id(agent_id), LeaveKind(kind)
-        first = parse_day(first_day, date.min)
-        last = parse_day(last_day, first) if last_day.strip() else first
-        if date.min in (first, last):
-            raise ValueError(first_day)
-    except ValueError:
-        return refused(Problem(N_("Choose an agent, a kind of leave and the days.")))
-    try:
-        times = [time.fromisoformat(x) for x in (starts, ends) if x.strip()]
-    except ValueError:
-        times = []
-    if len(times) == 1 or (not times and (starts.strip() or ends.strip())):
-        return refused(Problem(N_("Give both times for part of a day, or neither for whole days.")))
-    try:
-        if times:
-            leave.add_leave(
-                db,
-                actor=principal.actor,
-                now=now,
-                agent_id=agent,
-                kind=what,
-                starts_at=local_instant(first, times[0], fmt.zone.key),
-                ends_at=local_instant(last, times[1], fmt.zone.key),
-                note=note,
-            )
-        else:
-            leave.leave_for_days(
-                db,
-                actor=principal.actor,
-                now=now,
-                agent_id=agent,
-                kind=what,
-                start_date=first,
-                end_date=last,
-                note=note,
-            )
-    except DomainError as exc:
-        return refused(Problem.of(exc))
-    return done(request, principal, db, now, query, N_("Leave added."), panel=True)
-
-
-@router.post("/roster/leave/{leave_id}/cancel", response_class=HTMLResponse)
-def cancel_leave(
-    request: Request,
-    leave_id: LeaveId,
-    principal: Manager,
-    db: Db,
-    now: Now,
-    week: Short = "",
-    team: Short = "",
-) -> Response:
-    query = _query(request, principal, db, now, week, team)
-    cancel = partial(leave.cancel_leave, db, actor=principal.actor, now=now, leave_id=leave_id)
-    return change_then_show(request, principal, db, now, query, cancel, N_("Leave cancelled."))

@@ -12,6 +12,7 @@ from careloop.web import (
     inbox,
     roster,
     roster_edit,
+    roster_leave,
     settings,
     sla,
     tickets,
@@ -27,6 +28,7 @@ for module in (
     sla,
     roster,
     roster_edit,
+    roster_leave,
     attendance,
     board,
 ):
