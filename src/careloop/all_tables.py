@@ -1,6 +1,7 @@
 """Imports every domain's tables so Base.metadata is complete (migrations and tests use it)."""
 
 from careloop.accounts import tables as accounts_tables
+from careloop.insights import tables as insights_tables
 from careloop.jobs import tables as jobs_tables
 from careloop.routing import tables as routing_tables
 from careloop.sla import tables as sla_tables
@@ -13,6 +14,7 @@ __all__ = [
     "accounts_tables",
     "audit",
     "commerce_tables",
+    "insights_tables",
     "jobs_tables",
     "requests",
     "routing_tables",

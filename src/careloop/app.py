@@ -18,11 +18,13 @@ from careloop.api import board as board_api
 from careloop.api import commerce as commerce_api
 from careloop.api import errors
 from careloop.api import hooks as hooks_api
+from careloop.api import insights as insights_api
 from careloop.api import jobs as jobs_api
 from careloop.api import rosters as rosters_api
 from careloop.api import routing as routing_api
 from careloop.api import sla as sla_api
 from careloop.api import tickets as tickets_api
+from careloop.api import views as views_api
 from careloop.api import workforce as workforce_api
 from careloop.clock import Clock, SystemClock
 from careloop.config import Settings
@@ -112,6 +114,7 @@ def create_app(
         return {"status": "ok", "version": __version__, "database": app.state.db.dialect}
 
     app.include_router(tickets_api.router)
+    app.include_router(views_api.router)
     app.include_router(commerce_api.router)
     app.include_router(accounts_api.router)
     app.include_router(workforce_api.router)
@@ -122,6 +125,7 @@ def create_app(
     app.include_router(board_api.router)
     app.include_router(hooks_api.router)
     app.include_router(jobs_api.router)
+    app.include_router(insights_api.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(

@@ -32,6 +32,7 @@ class Permission(enum.StrEnum):
     ROUTING_BOARD = "routing:board"  # the live board: queue, load, SLA at risk; reassign
     ROUTING_MANAGE = "routing:manage"  # routing policies (strategy, fallback, hand-off)
     SLA_MANAGE = "sla:manage"  # business calendars and SLA policies
+    INSIGHTS_READ = "insights:read"  # dashboards and metrics (all brands, all teams)
 
 
 P = Permission
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WORKFORCE_MANAGE,
             P.ATTENDANCE_OWN,
             P.ROUTING_BOARD,
+            P.INSIGHTS_READ,
         }
     ),
     Role.AGENT: frozenset(
@@ -60,11 +62,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ATTENDANCE_OWN,
         }
     ),
-    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ}),
+    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ, P.INSIGHTS_READ}),
     # Systems that feed careloop: they create and upsert, and read back what they created;
-    # a routing or planning system reads who is on duty.
+    # a routing or planning system reads who is on duty; a BI tool or table reads metrics.
     Role.INTEGRATOR: frozenset(
-        {P.TICKETS_READ, P.TICKETS_CREATE, P.COMMERCE_READ, P.COMMERCE_WRITE, P.WORKFORCE_READ}
+        {
+            P.TICKETS_READ,
+            P.TICKETS_CREATE,
+            P.COMMERCE_READ,
+            P.COMMERCE_WRITE,
+            P.WORKFORCE_READ,
+            P.INSIGHTS_READ,
+        }
     ),
 }
 

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from careloop.insights.refresh import refresh_rollups
 from careloop.jobs.runner import Job, with_now
 from careloop.routing.actions import drain_queue
 from careloop.routing.handoff import hand_off
@@ -29,6 +30,8 @@ def default_jobs() -> list[Job]:
         Job("hand_off", every=timedelta(seconds=30), run=with_now(hand_off)),
         # Warn before SLA targets and escalate their breaches.
         Job("sla_sweep", every=timedelta(minutes=1), run=with_now(sla_sweep)),
+        # Recompute the dashboard rollups of the hours that changed since the last tick.
+        Job("insights_refresh", every=timedelta(seconds=10), run=with_now(refresh_rollups)),
     ]
 
 

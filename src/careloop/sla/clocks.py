@@ -11,17 +11,27 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from careloop.sla import model
-from careloop.sla.model import Calendar, Clocks, PolicyRule, Terms, TicketFacts, TicketTimes
-from careloop.sla.tables import BusinessCalendar, SlaPolicy
+from careloop.sla.model import (
+    Calendar,
+    Clocks,
+    EventKind,
+    PolicyRule,
+    Target,
+    Terms,
+    TicketFacts,
+    TicketTimes,
+)
+from careloop.sla.tables import BusinessCalendar, SlaEvent, SlaPolicy
 from careloop.storage import audit
 from careloop.storage.audit import Actor, AuditEntry
 from careloop.storage.engine import Database
 from careloop.tickets.commerce_tables import Customer
-from careloop.tickets.model import OPEN_STATUSES, MessageKind
+from careloop.tickets.model import OPEN_STATUSES, MessageKind, Status
 from careloop.tickets.tables import Message, Ticket
 from careloop.workforce.holidays import public_holidays
 
@@ -210,6 +220,7 @@ def apply_sla_in(
         "resolution_due_at": after.resolution_due,
         "resolution_remaining_seconds": after.resolution_remaining,
     }
+    _record_met_late(s, ticket, after, now)
     changes: dict[str, tuple[Any, Any]] = {}
     for name, value in values.items():
         before = getattr(ticket, name)
@@ -217,6 +228,45 @@ def apply_sla_in(
             setattr(ticket, name, value)
             changes[name] = (before, value)
     return changes
+
+
+def _record_met_late(s: Session, ticket: Ticket, after: Clocks, now: datetime) -> None:
+    """A target met after its due instant before the sweep saw it is still a breach: record
+    it as the sweep would have (without escalating: it is met), so SLA attainment counts it."""
+    late = []
+    due = ticket.first_response_due_at
+    met = ticket.first_response_at is not None
+    if due is not None and due < now and after.first_response_due is None and met:
+        late.append((Target.FIRST_RESPONSE, due))
+    due = ticket.resolution_due_at
+    solved = ticket.status in (Status.SOLVED, Status.CLOSED)
+    if due is not None and due < now and after.resolution_due is None and solved:
+        late.append((Target.RESOLUTION, due))
+    for target, due_at in late:
+        known = s.scalar(
+            select(SlaEvent.id).where(
+                SlaEvent.ticket_id == ticket.id,
+                SlaEvent.target == target.value,
+                SlaEvent.kind == EventKind.BREACH.value,
+                SlaEvent.due_at == due_at,
+            )
+        )
+        if known is not None:
+            continue
+        try:
+            with s.begin_nested():
+                s.add(
+                    SlaEvent(
+                        ticket_id=ticket.id,
+                        target=target.value,
+                        kind=EventKind.BREACH.value,
+                        due_at=due_at,
+                        at=now,
+                        actions={"met_late": True},
+                    )
+                )
+        except IntegrityError:
+            pass  # the sweep recorded it meanwhile
 
 
 def recompute_open_tickets(

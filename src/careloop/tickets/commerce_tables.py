@@ -134,7 +134,12 @@ class LineItem(Base):
 
 class Shipment(Base):
     __tablename__ = "shipments"
-    __table_args__ = (Index("ix_shipments_carrier_status", "carrier", "status"),)
+    __table_args__ = (
+        Index("ix_shipments_carrier_status", "carrier", "status"),
+        # The insights refresh reads an hour of deliveries and of dispatches.
+        Index("ix_shipments_delivered_at", "delivered_at"),
+        Index("ix_shipments_shipped_at", "shipped_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -163,7 +168,10 @@ class Refund(Base):
 
 class Return(Base):
     __tablename__ = "returns"
-    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "external_id"),
+        Index("ix_returns_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

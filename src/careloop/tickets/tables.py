@@ -29,6 +29,7 @@ class Ticket(Base):
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
         Index("ix_tickets_brand_id_id", "brand_id", "id"),
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_solved_at", "solved_at"),  # an hour of solves (insights)
         Index("ix_tickets_first_response_due_at", "first_response_due_at"),
         Index("ix_tickets_next_response_due_at", "next_response_due_at"),
         Index("ix_tickets_resolution_due_at", "resolution_due_at"),
@@ -95,7 +96,10 @@ class TicketTag(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_ticket_id_id", "ticket_id", "id"),
+        Index("ix_messages_created_at", "created_at"),  # an hour of replies (insights)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
@@ -108,7 +112,9 @@ class Message(Base):
 
 
 class SavedView(Base):
-    """A named inbox filter, kept for one user or shared with everyone."""
+    """A named view: an inbox filter (entity "inbox", its `filters`), or a grid over tickets or
+    orders (its `config`: columns, filters, sorts, group-by). Inbox views are private or shared
+    with everyone (`shared`); grid views are private or shared with one team (`team_id`)."""
 
     __tablename__ = "saved_views"
     __table_args__ = (UniqueConstraint("owner_id", "name"),)
@@ -119,3 +125,7 @@ class SavedView(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     shared: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    entity: Mapped[str] = mapped_column(String(20), default="inbox", server_default="inbox")
+    config: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,362 @@
+"""Answering a metric query from the rollups: pick the smallest cube that holds the query's
+dims, read whole UTC days from day rows and the ragged edges from hour rows, fold buckets
+into the asked interval in the asked time zone, then combine measures into the metric.
+
+The backlog metrics describe now, not a period; they read the open tickets themselves
+(through the status index: only open tickets are touched).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from careloop.errors import Invalid, NotFound
+from careloop.insights.model import (
+    DIMENSIONS,
+    FACTS,
+    METRICS,
+    Kind,
+    Measure,
+    Metric,
+    Unit,
+    choose_cube,
+    nearest_rank,
+)
+from careloop.insights.tables import DIM_COLUMNS, InsightHistogram, InsightRollup
+from careloop.storage.engine import Database
+from careloop.tickets.commerce_tables import Brand
+from careloop.tickets.model import OPEN_STATUSES
+from careloop.tickets.tables import Ticket
+from careloop.workforce.tables import Agent
+
+INTERVALS = ("hour", "day", "week")
+MAX_SPAN = timedelta(days=3 * 366)
+MAX_GROUPS = 3
+Key = tuple[str | None, ...]  # (period?, *group values)
+
+
+@dataclass(frozen=True)
+class Query:
+    metric: Metric
+    start: datetime
+    end: datetime
+    group_by: tuple[str, ...] = ()
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    interval: str | None = None
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    limit: int | None = None
+
+
+def parse_query(
+    metric: str,
+    *,
+    start: datetime,
+    end: datetime,
+    group_by: Iterable[str] = (),
+    filters: Mapping[str, Iterable[str]] | None = None,
+    interval: str | None = None,
+    tz: str = "UTC",
+    limit: int | None = None,
+) -> Query:
+    """A checked query: an unknown metric is NotFound, anything else wrong is Invalid."""
+    m = METRICS.get(metric)
+    if m is None:
+        raise NotFound(f"no metric named {metric!r}", {"metric": metric, "known": sorted(METRICS)})
+    groups = tuple(dict.fromkeys(g for g in group_by if g))
+    clean_filters = {k: tuple(v) for k, v in (filters or {}).items()}
+    for where, dims in (("group_by", groups), ("filter", tuple(clean_filters))):
+        unknown = [d for d in dims if d not in m.dims]
+        if unknown:
+            raise Invalid(
+                f"{metric} has no dimension {', '.join(map(repr, unknown))}",
+                {"field": where, "dimensions": list(m.dims)},
+            )
+    if len(groups) > MAX_GROUPS:
+        raise Invalid(f"group by at most {MAX_GROUPS} dimensions", {"field": "group_by"})
+    if interval is not None and interval not in INTERVALS:
+        raise Invalid(f"interval is one of {', '.join(INTERVALS)}", {"field": "interval"})
+    if interval is not None and m.kind == Kind.LIVE:
+        raise Invalid(f"{metric} is the state now: it has no interval", {"field": "interval"})
+    for name, at in (("from", start), ("to", end)):
+        if at.tzinfo is None:
+            raise Invalid(f"{name} needs a time zone offset", {"field": name})
+        if at.minute or at.second or at.microsecond:
+            raise Invalid(f"{name} must fall on a whole hour (rollups are hourly)", {"field": name})
+    if not start < end or end - start > MAX_SPAN:
+        raise Invalid("from must come before to, at most three years apart", {"field": "from"})
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        raise Invalid(f"unknown time zone {tz!r}", {"field": "tz"}) from None
+    if limit is not None and not 1 <= limit <= 10_000:
+        raise Invalid("limit is between 1 and 10000", {"field": "limit"})
+    return Query(m, start.astimezone(UTC), end.astimezone(UTC), groups, clean_filters, interval,
+                 zone, limit)  # fmt: skip
+
+
+# --- reading sums from the rollups -----------------------------------------------------------
+
+
+def _segments(q: Query) -> list[tuple[str, datetime, datetime]]:
+    """[start, end) as hour and day ranges: day rows for whole UTC days, unless the buckets must
+    fold into hours or into days of another zone, which only hour rows can do exactly."""
+    if q.interval == "hour" or (q.interval is not None and q.tz.key != "UTC"):
+        return [("h", q.start, q.end)]
+    first_day = q.start.replace(hour=0) + (timedelta(days=1) if q.start.hour else timedelta())
+    last_day = q.end.replace(hour=0)
+    if first_day >= last_day:
+        return [("h", q.start, q.end)]
+    out = [("d", first_day, last_day)]
+    if q.start < first_day:
+        out.append(("h", q.start, first_day))
+    if last_day < q.end:
+        out.append(("h", last_day, q.end))
+    return out
+
+
+def _period(q: Query, bucket: datetime) -> str:
+    if q.interval == "hour":
+        return bucket.astimezone(UTC).isoformat()
+    local = bucket.astimezone(q.tz).date()
+    if q.interval == "week":
+        local = local - timedelta(days=local.weekday())
+    return local.isoformat()
+
+
+def _where(table: Any, fact: str, cube: int, dims: tuple[str, ...], q: Query) -> list[Any]:
+    clauses = [table.fact == fact, table.cube == cube]
+    for name, values in q.filters.items():
+        if name not in dims:
+            continue
+        column = getattr(table, DIM_COLUMNS[dims.index(name)])
+        real = [v for v in values if v != ""]
+        either = [column.in_(real)] if real else []
+        if "" in values:  # filter[dim]= selects the rows without a value
+            either.append(column.is_(None))
+        clauses.append(or_(*either))
+    segments = [
+        and_(table.grain == grain, table.bucket >= lo, table.bucket < hi)
+        for grain, lo, hi in _segments(q)
+    ]
+    clauses.append(or_(*segments))
+    return clauses
+
+
+def _sums(s: Session, q: Query, measure: Measure, groups: tuple[str, ...]) -> dict[Key, int]:
+    """Sum of `measure` per (period, *groups) over the query's time range and filters."""
+    fact = FACTS[measure.fact]
+    needed = set(groups) | {f for f in q.filters if f in fact.dims}
+    choice = choose_cube(fact, needed, distinct=measure.measure in fact.distinct)
+    column = getattr(InsightRollup, f"m{fact.measure_index(measure.measure)}")
+    keys = [getattr(InsightRollup, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
+    if q.interval:
+        keys.insert(0, InsightRollup.bucket)
+    stmt = (
+        select(*keys, func.sum(column))
+        .where(*_where(InsightRollup, fact.name, choice.index, choice.dims, q))
+        .group_by(*keys)
+    )
+    out: dict[Key, int] = defaultdict(int)
+    for row in s.execute(stmt):
+        *values, total = row
+        if total is None:  # no rows at all (a sum without GROUP BY still answers one)
+            continue
+        if q.interval:
+            values[0] = _period(q, values[0])
+        out[tuple(values)] += int(total or 0)
+    return out
+
+
+def _histograms(
+    s: Session, q: Query, measure: Measure, groups: tuple[str, ...]
+) -> dict[Key, dict[int, int]]:
+    fact = FACTS[measure.fact]
+    needed = set(groups) | {f for f in q.filters if f in fact.dims}
+    choice = choose_cube(fact, needed, distinct=False)
+    h = InsightHistogram
+    keys = [getattr(h, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
+    if q.interval:
+        keys.insert(0, h.bucket)
+    stmt = (
+        select(*keys, h.bin, func.sum(h.n))
+        .where(h.measure == measure.measure)
+        .where(*_where(h, fact.name, choice.index, choice.dims, q))
+        .group_by(*keys, h.bin)
+    )
+    out: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in s.execute(stmt):
+        *values, b, n = row
+        if q.interval:
+            values[0] = _period(q, values[0])
+        out[tuple(values)][int(b)] += int(n)
+    return out
+
+
+# --- combining measures into the metric ------------------------------------------------------
+
+
+def _ratio(num: int, den: int, metric: Metric) -> float | None:
+    if den == 0:
+        return None
+    value = num / den
+    return (1 - value if metric.complement else value) * metric.scale
+
+
+def _values(s: Session, q: Query, groups: tuple[str, ...]) -> dict[Key, float | None]:
+    m = q.metric
+    if m.kind == Kind.SUM:
+        return {k: float(v) for k, v in _sums(s, q, _need(m.numerator), groups).items()}
+    if m.kind == Kind.PERCENTILE:
+        hist = _histograms(s, q, _need(m.histogram), groups)
+        return {k: _float(nearest_rank(v, m.quantile)) for k, v in hist.items()}
+    numerators = _sums(s, q, _need(m.numerator), groups)
+    denominator = _need(m.denominator)
+    den_fact = FACTS[denominator.fact]
+    shared = tuple(g for g in groups if g in den_fact.dims)
+    positions = [i for i, g in enumerate(groups) if g in den_fact.dims]
+    denominators = _sums(s, q, denominator, shared)
+    offset = 1 if q.interval else 0
+
+    def den_key(key: Key) -> Key:
+        return (*key[:offset], *(key[offset + i] for i in positions))
+
+    keys = set(numerators)
+    if len(shared) == len(groups):
+        keys |= set(denominators)
+    return {k: _ratio(numerators.get(k, 0), denominators.get(den_key(k), 0), m) for k in keys}
+
+
+def _need(measure: Measure | None) -> Measure:
+    if measure is None:
+        raise ValueError("the metric's definition lacks a measure")
+    return measure
+
+
+def _float(value: int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+_LIVE_COLUMNS: dict[str, Any] = {
+    "brand": Brand.code,
+    "country": Ticket.country,
+    "channel": Ticket.channel,
+    "category": Ticket.category,
+    "language": Ticket.language,
+    "priority": Ticket.priority,
+    "team": Agent.team_id,
+    "agent": Ticket.assignee_id,
+}
+
+
+def _live(s: Session, q: Query, groups: tuple[str, ...], now: datetime) -> dict[Key, float | None]:
+    keys = [_LIVE_COLUMNS[g] for g in groups]
+    if q.metric.live == "oldest_age":
+        figure: Any = func.min(Ticket.created_at)
+    else:
+        figure = func.count()
+    stmt = (
+        select(*keys, figure)
+        .select_from(Ticket)
+        .outerjoin(Brand, Brand.id == Ticket.brand_id)
+        .outerjoin(Agent, Agent.user_id == Ticket.assignee_id)
+        .where(Ticket.status.in_(sorted(OPEN_STATUSES)))
+        .group_by(*keys)
+    )
+    if q.metric.live == "unassigned":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    for name, wanted in q.filters.items():
+        column = _LIVE_COLUMNS[name]
+        real = [v for v in wanted if v != ""]
+        either = [cast(column, String).in_(real)] if real else []
+        if "" in wanted:
+            either.append(column.is_(None))
+        stmt = stmt.where(or_(*either))
+    out: dict[Key, float | None] = {}
+    for row in s.execute(stmt):
+        *values, value = row
+        if not value:  # a count or a minimum without GROUP BY answers even with no tickets
+            continue
+        key = tuple(_text(v) for v in values)
+        if q.metric.live == "oldest_age":
+            out[key] = None if value is None else (now - value).total_seconds()
+        else:
+            out[key] = float(value)
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value.value) if hasattr(value, "value") else str(value)
+
+
+def run_query(db: Database, q: Query, *, now: datetime) -> dict[str, Any]:
+    """The answer: {"metric", "rows": [{<dim>: value, ..., "value"}], "total"}, with "period"
+    in each row when an interval is asked."""
+    with db.read() as s:
+        if q.metric.kind == Kind.LIVE:
+            values = _live(s, q, q.group_by, now)
+            totals = _live(s, q, (), now) if q.group_by else values
+        else:
+            values = _values(s, q, q.group_by)
+            if q.group_by or q.interval:
+                totals = _values(s, replace(q, interval=None), ())
+            else:
+                totals = values
+    names = (("period",) if q.interval else ()) + q.group_by
+    ordered = sorted(values.items(), key=lambda kv: _order(q, kv[0], kv[1]))
+    rows: list[dict[str, Any]] = [
+        {**dict(zip(names, key, strict=True)), "value": value} for key, value in ordered
+    ]
+    if q.limit is not None:
+        rows = rows[: q.limit]
+    return {
+        "metric": q.metric.name,
+        "unit": q.metric.unit.value,
+        "from": q.start.isoformat(),
+        "to": q.end.isoformat(),
+        "interval": q.interval,
+        "group_by": list(q.group_by),
+        "rows": rows,
+        "total": totals.get((), 0.0 if q.metric.unit == Unit.COUNT else None),
+    }
+
+
+def _order(q: Query, key: Key, value: float | None) -> tuple[Any, ...]:
+    """Periods in time order; without an interval, the largest value first."""
+    labels = tuple("" if v is None else v for v in key)
+    if q.interval:
+        return labels
+    return (-(value or 0.0), *labels)
+
+
+def metric_catalogue() -> list[dict[str, Any]]:
+    """Every metric with its unit, formula and dims, for the API and the pages' help."""
+    return [
+        {
+            "name": m.name,
+            "label": m.label,
+            "unit": m.unit.value,
+            "kind": m.kind.value,
+            "formula": m.formula,
+            "dimensions": list(m.dims),
+        }
+        for m in METRICS.values()
+    ]
+
+
+def dimension_labels() -> dict[str, str]:
+    return {d.name: d.label for d in DIMENSIONS.values()}
+
+
+def local_day_start(day: date, tz: ZoneInfo) -> datetime:
+    """The instant a local day starts, in UTC (pages turn a chosen period into from/to)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
