@@ -162,6 +162,7 @@ def saved_views_for(db: Database, user_id: int) -> list[SavedView]:
         return list(
             s.scalars(
                 select(SavedView)
+                .where(SavedView.entity == "inbox")  # grid views live on /views
                 .where(or_(SavedView.owner_id == user_id, SavedView.shared.is_(True)))
                 .order_by(SavedView.name)
             )

@@ -16,6 +16,7 @@ from careloop.web import (
     settings,
     sla,
     tickets,
+    views,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -31,5 +32,6 @@ for module in (
     roster_leave,
     attendance,
     board,
+    views,
 ):
     router.include_router(module.router)
