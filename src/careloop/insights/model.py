@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_CUBE_DIMS = 10  # rollup rows have columns d0..d9
 
@@ -61,14 +61,18 @@ class Fact:
     """Something that happens at an instant and is counted: a ticket created, an order
     delivered. `splitting` dims are those one counted thing can have several values of (an
     order's SKUs): a measure marked `distinct` may only be summed over cubes whose splitting
-    dims the query also groups or filters by."""
+    dims the query also groups or filters by.
+
+    `cubes` are the dim sets kept, smallest first; the first `hourly` of them are kept by hour
+    and by day, the others (wider: more rows per hour than an hour has facts) by day only."""
 
     name: str
     instant: str  # what the bucket hour is the hour of, in words
     dims: tuple[str, ...]
     measures: tuple[str, ...]
     histograms: tuple[str, ...] = ()
-    cubes: tuple[tuple[str, ...], ...] = ()  # smallest first; the last holds every dim
+    cubes: tuple[tuple[str, ...], ...] = ()
+    hourly: int = 0
     splitting: frozenset[str] = frozenset()
     distinct: frozenset[str] = frozenset()
 
@@ -81,11 +85,25 @@ def _fact(
     instant: str,
     dims: Sequence[str],
     measures: Sequence[str],
-    cubes: Iterable[Sequence[str]],
+    hourly: Iterable[Sequence[str]],
+    daily: Iterable[Sequence[str]] = (),
     **kw: object,
 ) -> Fact:
-    cube_list = [tuple(c) for c in cubes] + [tuple(dims)]
-    return Fact(name, instant, tuple(dims), tuple(measures), cubes=tuple(cube_list), **kw)  # type: ignore[arg-type]
+    """A fact with its hourly cubes, then its daily ones; the last daily cube holds every dim
+    (unless an hourly one already does)."""
+    hours = [tuple(c) for c in hourly]
+    days = [tuple(c) for c in daily]
+    if tuple(dims) not in hours + days:
+        days.append(tuple(dims))
+    return Fact(
+        name,
+        instant,
+        tuple(dims),
+        tuple(measures),
+        cubes=tuple(hours + days),
+        hourly=len(hours),
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 TICKET_DIMS = (
@@ -101,6 +119,7 @@ TICKET_DIMS = (
     "agent",
 )
 ORDER_DIMS = ("brand", "country", "region", "carrier")
+GLOBAL = ("brand", "country")  # the pages' global filters every order-side cube keeps
 
 FACTS: dict[str, Fact] = {
     f.name: f
@@ -119,12 +138,15 @@ FACTS: dict[str, Fact] = {
                 "res_due",
                 "res_breached",
             ),
-            [
+            hourly=[
                 ("brand", "country", "channel"),
                 ("brand", "country", "channel", "category"),
                 ("brand", "country", "channel", "language"),
-                ("brand", "country", "channel", "category", "sku", "batch"),
                 ("brand", "channel", "team", "agent"),
+            ],
+            daily=[
+                ("category", "sku", "batch"),
+                ("brand", "country", "channel", "category", "sku", "batch"),
             ],
             histograms=("time_to_assignment", "first_response_time", "resolution_time"),
         ),
@@ -133,7 +155,15 @@ FACTS: dict[str, Fact] = {
             "the delivery of the order's (first) shipment",
             (*ORDER_DIMS, "sku", "batch"),
             ("orders", "units"),
-            [ORDER_DIMS, (*ORDER_DIMS, "sku"), (*ORDER_DIMS, "batch")],
+            hourly=[GLOBAL, ORDER_DIMS],
+            daily=[
+                ("sku",),
+                ("sku", "batch"),
+                (*GLOBAL, "sku"),
+                (*GLOBAL, "sku", "batch"),
+                (*ORDER_DIMS, "sku"),
+                (*ORDER_DIMS, "batch"),
+            ],
             splitting=frozenset({"sku", "batch"}),
             distinct=frozenset({"orders"}),
         ),
@@ -142,28 +172,29 @@ FACTS: dict[str, Fact] = {
             "the return's creation",
             (*ORDER_DIMS, "sku", "batch", "reason"),
             ("returns", "returned_units"),
-            [ORDER_DIMS, ("brand", "country", "sku", "batch")],
+            hourly=[GLOBAL, ORDER_DIMS],
+            daily=[("sku", "batch"), (*GLOBAL, "sku", "batch")],
         ),
         _fact(
             "shipments",
             "the shipment's dispatch",
             (*ORDER_DIMS, "status"),
             ("shipments", "exceptions", "delivered"),
-            [("brand", "country", "carrier")],
+            hourly=[("brand", "country", "carrier"), ORDER_DIMS],
         ),
         _fact(
             "replies",
             "the public reply",
             ("agent", "team", "brand", "channel"),
             ("replies",),
-            [],
+            hourly=[("agent", "team", "brand", "channel")],
         ),
         _fact(
             "solves",
             "the ticket's solving",
             ("agent", "team", "brand", "channel", "category"),
             ("solved",),
-            [],
+            hourly=[("agent", "team", "brand", "channel", "category")],
         ),
     )
 }
@@ -378,23 +409,18 @@ class CubeChoice:
     dims: tuple[str, ...]
 
 
-def choose_cube(fact: Fact, needed: Iterable[str], *, distinct: bool) -> CubeChoice:
-    """The smallest cube of `fact` that holds every needed dim; for a distinct measure, one
-    whose splitting dims are all needed too (so nothing counted once is summed twice)."""
+def choose_cube(
+    fact: Fact, needed: Iterable[str], *, distinct: bool, hourly: bool = False
+) -> CubeChoice | None:
+    """The smallest cube of `fact` that holds every needed dim (kept by hour when `hourly`);
+    for a distinct measure, one whose splitting dims are all needed too (so nothing counted
+    once is summed twice). None: no cube fits (the caller reads the base tables)."""
     want = set(needed)
-    for index, dims in enumerate(fact.cubes):
+    cubes = fact.cubes[: fact.hourly] if hourly else fact.cubes
+    for index, dims in enumerate(cubes):
         if not want <= set(dims):
             continue
         if distinct and (set(dims) & fact.splitting) - want:
             continue
         return CubeChoice(fact, index, dims)
-    raise ValueError(f"no cube of {fact.name} holds {sorted(want)}")
-
-
-@dataclass
-class Selection:
-    """A query: a metric over [start, end), grouped and filtered by dims."""
-
-    metric: Metric
-    group_by: tuple[str, ...] = ()
-    filters: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    return None

@@ -9,7 +9,7 @@ The backlog metrics describe now, not a period; they read the open tickets thems
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,10 +19,13 @@ from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.errors import Invalid, NotFound
+from careloop.insights.facts import Atom, atoms
 from careloop.insights.model import (
     DIMENSIONS,
     FACTS,
     METRICS,
+    CubeChoice,
+    Fact,
     Kind,
     Measure,
     Metric,
@@ -30,6 +33,7 @@ from careloop.insights.model import (
     choose_cube,
     nearest_rank,
 )
+from careloop.insights.refresh import hour_of
 from careloop.insights.tables import DIM_COLUMNS, InsightHistogram, InsightRollup
 from careloop.storage.engine import Database
 from careloop.tickets.commerce_tables import Brand
@@ -131,7 +135,14 @@ def _period(q: Query, bucket: datetime) -> str:
     return local.isoformat()
 
 
-def _where(table: Any, fact: str, cube: int, dims: tuple[str, ...], q: Query) -> list[Any]:
+def _where(
+    table: Any,
+    fact: str,
+    cube: int,
+    dims: tuple[str, ...],
+    q: Query,
+    segments: list[tuple[str, datetime, datetime]],
+) -> list[Any]:
     clauses = [table.fact == fact, table.cube == cube]
     for name, values in q.filters.items():
         if name not in dims:
@@ -142,36 +153,91 @@ def _where(table: Any, fact: str, cube: int, dims: tuple[str, ...], q: Query) ->
         if "" in values:  # filter[dim]= selects the rows without a value
             either.append(column.is_(None))
         clauses.append(or_(*either))
-    segments = [
-        and_(table.grain == grain, table.bucket >= lo, table.bucket < hi)
-        for grain, lo, hi in _segments(q)
-    ]
-    clauses.append(or_(*segments))
+    clauses.append(
+        or_(
+            *[
+                and_(table.grain == g, table.bucket >= lo, table.bucket < hi)
+                for g, lo, hi in segments
+            ]
+        )
+    )
     return clauses
+
+
+Plan = list[tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]]
+
+
+def _plan(q: Query, measure: Measure, groups: tuple[str, ...], *, distinct: bool) -> Plan:
+    """Which cube reads which time segments: the smallest cube holding the dims for the whole
+    days, the smallest hourly one for the hours; None where no cube fits (base tables)."""
+    fact = FACTS[measure.fact]
+    needed = set(groups) | {f for f in q.filters if f in fact.dims}
+    by_cube: dict[int | None, tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]] = {}
+    for segment in _segments(q):
+        choice = choose_cube(fact, needed, distinct=distinct, hourly=segment[0] == "h")
+        key = None if choice is None else choice.index
+        by_cube.setdefault(key, (choice, []))[1].append(segment)
+    return list(by_cube.values())
+
+
+def _wanted(q: Query, fact: Fact, dims: tuple[str | None, ...]) -> bool:
+    for name, values in q.filters.items():
+        if name in fact.dims:
+            value = dims[fact.dims.index(name)]
+            if ("" if value is None else value) not in values:
+                return False
+    return True
+
+
+def _atom_keys(
+    s: Session, q: Query, fact: Fact, groups: tuple[str, ...], segments: list[Any]
+) -> Iterator[tuple[Key, Atom]]:
+    """The atoms of the segments straight from the base tables (dims no hourly cube holds),
+    filtered, with their (period?, *groups) key."""
+    positions = [fact.dims.index(g) for g in groups]
+    for _grain, lo, hi in segments:
+        for atom in atoms(s, fact.name, lo, hi):
+            if not _wanted(q, fact, atom.dims):
+                continue
+            key = tuple(atom.dims[p] for p in positions)
+            if q.interval:
+                key = (_period(q, hour_of(atom.at)), *key)
+            yield key, atom
 
 
 def _sums(s: Session, q: Query, measure: Measure, groups: tuple[str, ...]) -> dict[Key, int]:
     """Sum of `measure` per (period, *groups) over the query's time range and filters."""
     fact = FACTS[measure.fact]
-    needed = set(groups) | {f for f in q.filters if f in fact.dims}
-    choice = choose_cube(fact, needed, distinct=measure.measure in fact.distinct)
-    column = getattr(InsightRollup, f"m{fact.measure_index(measure.measure)}")
-    keys = [getattr(InsightRollup, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
-    if q.interval:
-        keys.insert(0, InsightRollup.bucket)
-    stmt = (
-        select(*keys, func.sum(column))
-        .where(*_where(InsightRollup, fact.name, choice.index, choice.dims, q))
-        .group_by(*keys)
-    )
+    distinct = measure.measure in fact.distinct
+    index = fact.measure_index(measure.measure)
+    column = getattr(InsightRollup, f"m{index}")
     out: dict[Key, int] = defaultdict(int)
-    for row in s.execute(stmt):
-        *values, total = row
-        if total is None:  # no rows at all (a sum without GROUP BY still answers one)
+    for choice, segments in _plan(q, measure, groups, distinct=distinct):
+        if choice is None:
+            seen: dict[Key, set[int]] = defaultdict(set)
+            for key, atom in _atom_keys(s, q, fact, groups, segments):
+                if distinct and atom.key is not None:
+                    seen[key].add(atom.key)
+                elif not distinct:
+                    out[key] += atom.measures[index]
+            for key, keys in seen.items():
+                out[key] += len(keys)
             continue
+        cols = [getattr(InsightRollup, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
         if q.interval:
-            values[0] = _period(q, values[0])
-        out[tuple(values)] += int(total or 0)
+            cols.insert(0, InsightRollup.bucket)
+        stmt = (
+            select(*cols, func.sum(column))
+            .where(*_where(InsightRollup, fact.name, choice.index, choice.dims, q, segments))
+            .group_by(*cols)
+        )
+        for row in s.execute(stmt):
+            *values, total = row
+            if total is None:  # no rows at all (a sum without GROUP BY still answers one)
+                continue
+            if q.interval:
+                values[0] = _period(q, values[0])
+            out[tuple(values)] += int(total)
     return out
 
 
@@ -179,24 +245,30 @@ def _histograms(
     s: Session, q: Query, measure: Measure, groups: tuple[str, ...]
 ) -> dict[Key, dict[int, int]]:
     fact = FACTS[measure.fact]
-    needed = set(groups) | {f for f in q.filters if f in fact.dims}
-    choice = choose_cube(fact, needed, distinct=False)
     h = InsightHistogram
-    keys = [getattr(h, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
-    if q.interval:
-        keys.insert(0, h.bucket)
-    stmt = (
-        select(*keys, h.bin, func.sum(h.n))
-        .where(h.measure == measure.measure)
-        .where(*_where(h, fact.name, choice.index, choice.dims, q))
-        .group_by(*keys, h.bin)
-    )
     out: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in s.execute(stmt):
-        *values, b, n = row
+    for choice, segments in _plan(q, measure, groups, distinct=False):
+        if choice is None:
+            which = fact.histograms.index(measure.measure)
+            for key, atom in _atom_keys(s, q, fact, groups, segments):
+                b = atom.durations[which]
+                if b is not None:
+                    out[key][b] += 1
+            continue
+        cols = [getattr(h, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
         if q.interval:
-            values[0] = _period(q, values[0])
-        out[tuple(values)][int(b)] += int(n)
+            cols.insert(0, h.bucket)
+        stmt = (
+            select(*cols, h.bin, func.sum(h.n))
+            .where(h.measure == measure.measure)
+            .where(*_where(h, fact.name, choice.index, choice.dims, q, segments))
+            .group_by(*cols, h.bin)
+        )
+        for row in s.execute(stmt):
+            *values, b, n = row
+            if q.interval:
+                values[0] = _period(q, values[0])
+            out[tuple(values)][int(b)] += int(n)
     return out
 
 

@@ -1,11 +1,11 @@
-"""Keeping the rollups equal to the base tables: `refresh_rollups` recomputes the hours the
+"""Keeping the rollups equal to the base tables: `refresh_rollups` recomputes the days the
 triggers marked, `rebuild_rollups` recomputes everything.
 
-A marked hour is recomputed whole from its atoms (facts.py), never patched with a delta, so
+A marked day is recomputed whole from its atoms (facts.py), never patched with a delta, so
 a refresh is idempotent and cannot drift. The marks are read and deleted first and the base
 read after, in one transaction: a change committed later leaves a mark of its own. One
 refresher at a time (a PostgreSQL advisory lock; SQLite serialises writers anyway), so two
-workers never interleave a delete and an insert of the same hour.
+workers never interleave a delete and an insert of the same day.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from careloop.insights.facts import Atom, atoms, span
@@ -33,7 +33,8 @@ from careloop.storage.engine import Database
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 MARKS_PER_PASS = 5000
-HOURS_PER_TRANSACTION = 48
+DAYS_PER_TRANSACTION = 4
+REBUILD_SPAN = timedelta(days=7)
 _LOCK_KEY = 0x1C5A_0005  # the advisory lock of the rollup writer
 
 
@@ -65,19 +66,23 @@ class _Sums:
         default_factory=lambda: defaultdict(int)
     )
 
-    def add(self, atom: Atom, bucket: datetime) -> None:
+    def __post_init__(self) -> None:
         fact = self.fact
-        distinct = [fact.measure_index(m) for m in fact.distinct]
-        for cube, dims in enumerate(fact.cubes):
-            values = tuple(atom.dims[fact.dims.index(d)] for d in dims)
+        self._positions = [tuple(fact.dims.index(d) for d in dims) for dims in fact.cubes]
+        self._summed = [i for i, m in enumerate(fact.measures) if m not in fact.distinct]
+        self._width = len(fact.measures)
+
+    def add(self, atom: Atom, bucket: datetime) -> None:
+        dims, measures = atom.dims, atom.measures
+        for cube, positions in enumerate(self._positions):
+            values = tuple([dims[p] for p in positions])
             key = (cube, bucket, values)
             row = self.rows.get(key)
             if row is None:
-                row = self.rows[key] = [0] * len(fact.measures)
-            for i, v in enumerate(atom.measures):
-                if i not in distinct:
-                    row[i] += v
-            if distinct and atom.key is not None:
+                row = self.rows[key] = [0] * self._width
+            for i in self._summed:
+                row[i] += measures[i]
+            if atom.key is not None:
                 self.keys[key].add(atom.key)
             for h, b in enumerate(atom.durations):
                 if b is not None:
@@ -87,6 +92,8 @@ class _Sums:
         distinct = [self.fact.measure_index(m) for m in self.fact.distinct]
         out = []
         for (cube, bucket, values), measures in self.rows.items():
+            if grain == "h" and cube >= self.fact.hourly:
+                continue
             for i in distinct:
                 measures[i] = len(self.keys.get((cube, bucket, values), ()))
             row: dict[str, Any] = {
@@ -103,6 +110,8 @@ class _Sums:
     def histogram_rows(self, grain: str) -> list[dict[str, Any]]:
         out = []
         for (h, cube, bucket, values, b), n in self.bins.items():
+            if grain == "h" and cube >= self.fact.hourly:
+                continue
             row: dict[str, Any] = {
                 "fact": self.fact.name,
                 "measure": self.fact.histograms[h],
@@ -133,77 +142,33 @@ def _insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         s.execute(insert(table), chunk)
 
 
-def _recompute_hours(s: Session, fact: Fact, hours: list[datetime]) -> None:
-    """Replace the hour rows of `fact` for `hours` with sums of their atoms."""
-    sums = _Sums(fact)
-    for start in hours:
-        for atom in atoms(s, fact.name, start, start + HOUR):
-            sums.add(atom, start)
+def _recompute_range(s: Session, fact: Fact, start: datetime, end: datetime) -> int:
+    """Replace every rollup row of `fact` in [start, end) (whole UTC days) with sums of its
+    atoms: hour rows for the hourly cubes, day rows for all. Returns the rows written."""
+    hourly, daily = _Sums(fact), _Sums(fact)
+    for atom in atoms(s, fact.name, start, end):
+        hourly.add(atom, hour_of(atom.at))
+        daily.add(atom, day_of(atom.at))
     for table in (InsightRollup, InsightHistogram):
         s.execute(
-            delete(table).where(
-                table.fact == fact.name, table.grain == "h", table.bucket.in_(hours)
-            )
+            delete(table).where(table.fact == fact.name, table.bucket >= start, table.bucket < end)
         )
-    _insert(s, InsightRollup, sums.rollup_rows("h"))
-    _insert(s, InsightHistogram, sums.histogram_rows("h"))
-
-
-def _recompute_day(s: Session, fact: Fact, day: datetime) -> None:
-    """Replace the day rows of `fact` for `day` with sums of its hour rows."""
-    for table in (InsightRollup, InsightHistogram):
-        s.execute(
-            delete(table).where(table.fact == fact.name, table.grain == "d", table.bucket == day)
-        )
-    dims = [getattr(InsightRollup, c) for c in DIM_COLUMNS]
-    sums = [func.sum(getattr(InsightRollup, c)) for c in MEASURE_COLUMNS]
-    r = InsightRollup
-    rows = (
-        select(r.fact, r.cube, literal("d"), literal(day, r.bucket.type), *dims, *sums)
-        .where(r.fact == fact.name, r.grain == "h", r.bucket >= day, r.bucket < day + DAY)
-        .group_by(r.fact, r.cube, *dims)
-    )
-    s.execute(
-        insert(InsightRollup).from_select(
-            ["fact", "cube", "grain", "bucket", *DIM_COLUMNS, *MEASURE_COLUMNS], rows
-        )
-    )
-    if not fact.histograms:
-        return
-    h = InsightHistogram
-    hdims = [getattr(h, c) for c in DIM_COLUMNS]
-    hrows = (
-        select(h.fact, h.measure, h.cube, literal("d"), literal(day, h.bucket.type), *hdims)
-        .add_columns(h.bin, func.sum(h.n))
-        .where(h.fact == fact.name, h.grain == "h", h.bucket >= day, h.bucket < day + DAY)
-        .group_by(h.fact, h.measure, h.cube, *hdims, h.bin)
-    )
-    s.execute(
-        insert(h).from_select(
-            ["fact", "measure", "cube", "grain", "bucket", *DIM_COLUMNS, "bin", "n"], hrows
-        )
-    )
-
-
-def _recompute(s: Session, marked: dict[str, set[datetime]]) -> int:
-    done = 0
-    for name, hours in marked.items():
-        fact = FACTS[name]
-        ordered = sorted(hours)
-        _recompute_hours(s, fact, ordered)
-        for day in sorted({day_of(h) for h in ordered}):
-            _recompute_day(s, fact, day)
-        done += len(ordered)
-    return done
+    written = 0
+    for grain, sums in (("h", hourly), ("d", daily)):
+        rows = sums.rollup_rows(grain)
+        _insert(s, InsightRollup, rows)
+        _insert(s, InsightHistogram, sums.histogram_rows(grain))
+        written += len(rows)
+    return written
 
 
 def refresh_rollups(
     db: Database, *, now: datetime | None = None, limit: int = MARKS_PER_PASS
 ) -> int:
-    """Recompute the hours marked since the last refresh; the number of hours recomputed.
+    """Recompute the days marked since the last refresh; the number of (fact, day) recomputed.
 
-    Up to `limit` marks per call, `HOURS_PER_TRANSACTION` distinct hours per transaction, so
-    the write lock is held briefly even after a bulk import marked a year of hours."""
+    Up to `limit` marks per call, `DAYS_PER_TRANSACTION` days per transaction, so the write
+    lock is held briefly even after a bulk import marked a year of days."""
     del now  # the marks say what to do; kept for the job runner's signature
     total = 0
     with db.write() as s:
@@ -215,24 +180,20 @@ def refresh_rollups(
         ).all()
         if not marks:
             return 0
-        pending: dict[str, set[datetime]] = defaultdict(set)
-        ids_by_hour: dict[tuple[str, datetime], list[int]] = defaultdict(list)
+        ids_by_day: dict[tuple[str, datetime], list[int]] = defaultdict(list)
         for mark_id, fact, at in marks:
-            key = (fact, hour_of(at))
-            ids_by_hour[key].append(mark_id)
-            pending[fact].add(key[1])
-    keys = sorted(ids_by_hour, key=lambda k: (k[1], k[0]))
-    for i in range(0, len(keys), HOURS_PER_TRANSACTION):
-        chunk = keys[i : i + HOURS_PER_TRANSACTION]
+            ids_by_day[(fact, day_of(at))].append(mark_id)
+    keys = sorted(ids_by_day, key=lambda k: (k[1], k[0]))
+    for i in range(0, len(keys), DAYS_PER_TRANSACTION):
+        chunk = keys[i : i + DAYS_PER_TRANSACTION]
         with db.write() as s:
             _lock(s)
-            ids = [mark_id for k in chunk for mark_id in ids_by_hour[k]]
+            ids = [mark_id for k in chunk for mark_id in ids_by_day[k]]
             for j in range(0, len(ids), 500):
                 s.execute(delete(InsightChange).where(InsightChange.id.in_(ids[j : j + 500])))
-            marked: dict[str, set[datetime]] = defaultdict(set)
-            for fact, hour in chunk:
-                marked[fact].add(hour)
-            total += _recompute(s, marked)
+            for fact, day in chunk:
+                _recompute_range(s, FACTS[fact], day, day + DAY)
+            total += len(chunk)
     return total
 
 
@@ -242,7 +203,7 @@ def pending_marks(db: Database) -> int:
 
 
 def rebuild_rollups(db: Database, *, facts: Iterable[str] | None = None) -> dict[str, int]:
-    """Recompute every rollup of `facts` (all by default) from the base tables, a day per
+    """Recompute every rollup of `facts` (all by default) from the base tables, a week per
     transaction; the number of rollup rows written per fact."""
     written: dict[str, int] = {}
     names = list(facts) if facts is not None else list(FACTS)
@@ -261,25 +222,9 @@ def rebuild_rollups(db: Database, *, facts: Iterable[str] | None = None) -> dict
             continue
         day = day_of(first)
         while day <= last:
+            end = day + REBUILD_SPAN
             with db.write() as s:
                 _lock(s)
-                hourly, daily = _Sums(fact), _Sums(fact)
-                for atom in atoms(s, name, day, day + DAY):
-                    hourly.add(atom, hour_of(atom.at))
-                    daily.add(atom, day)
-                for grain, sums in (("h", hourly), ("d", daily)):
-                    for table in (InsightRollup, InsightHistogram):
-                        s.execute(
-                            delete(table).where(
-                                table.fact == name,
-                                table.grain == grain,
-                                table.bucket >= day,
-                                table.bucket < day + DAY,
-                            )
-                        )
-                    rows = sums.rollup_rows(grain)
-                    _insert(s, InsightRollup, rows)
-                    _insert(s, InsightHistogram, sums.histogram_rows(grain))
-                    written[name] += len(rows)
-            day += DAY
+                written[name] += _recompute_range(s, fact, day, end)
+            day = end
     return written
