@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from careloop.config import Settings
+
+if TYPE_CHECKING:
+    from careloop.storage.engine import Database
 
 app = typer.Typer(help="careloop: customer-care operations for cross-border e-commerce brands.")
 token_app = typer.Typer(help="API tokens.")
@@ -91,25 +94,82 @@ def worker(
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="same seed, same data")] = 7,
-    orders: Annotated[int, typer.Option(help="how many orders")] = 5000,
-    tickets: Annotated[int, typer.Option(help="how many tickets")] = 800,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="small: 5,000 orders over 90 days; large: a year, 1,000,000 orders and"
+            " 300,000 tickets with seasonality and planted problems (minutes)",
+            metavar="small|large",
+        ),
+    ] = "small",
+    orders: Annotated[
+        int | None, typer.Option(help="how many orders [default: 5,000 or 1,000,000]")
+    ] = None,
+    tickets: Annotated[
+        int | None, typer.Option(help="how many tickets [default: 800 or 300,000]")
+    ] = None,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="do nothing when tickets exist")
     ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Fill an empty database with a believable brand and print a user for each role."""
-    from careloop.demo.generate import load_demo
+    """Fill an empty database with a believable brand and print a user for each role; the
+    large scale draws its progress on stderr."""
     from careloop.tickets.commerce_queries import count_rows
 
+    if scale not in ("small", "large"):
+        raise typer.BadParameter("choose small or large", param_hint="--scale")
     db = _db(database_url)
     if count_rows(db)["tickets"] > 0:
         if if_empty:
             typer.echo("the database holds tickets already; demo not loaded")
             return
         raise typer.BadParameter("the demo goes into an empty database only")
-    report = load_demo(db, seed=seed, orders=orders, tickets=tickets)
+    if scale == "large":
+        from careloop.demo.large import ORDERS, TICKETS, load_large_demo
+        from careloop.demo.large_progress import progress_bar
+        from careloop.errors import DomainError
+
+        try:
+            with progress_bar() as progress:
+                report = load_large_demo(
+                    db,
+                    seed=seed,
+                    orders=ORDERS if orders is None else orders,
+                    tickets=TICKETS if tickets is None else tickets,
+                    progress=progress,
+                )
+        except DomainError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    else:
+        from careloop.demo.generate import load_demo
+
+        try:
+            report = load_demo(
+                db,
+                seed=seed,
+                orders=5000 if orders is None else orders,
+                tickets=800 if tickets is None else tickets,
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
     typer.echo(report.summary())
+    _rebuild_rollups(db)
+
+
+def _rebuild_rollups(db: Database) -> None:
+    """Recompute the dashboards' rollups after a bulk load (faster than the refresh job
+    working through a mark per row written)."""
+    import time
+
+    from careloop.insights.refresh import rebuild_rollups
+
+    started = time.perf_counter()
+    written = rebuild_rollups(db)
+    typer.echo(
+        f"  insights rollups rebuilt: {sum(written.values()):,} rows"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @token_app.command("create")
