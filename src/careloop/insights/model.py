@@ -139,6 +139,10 @@ FACTS: dict[str, Fact] = {
                 "res_breached",
             ),
             hourly=[
+                (),  # the cards: totals
+                ("category",),
+                ("country",),
+                ("team", "agent"),
                 ("brand", "country", "channel"),
                 ("brand", "country", "channel", "category"),
                 ("brand", "country", "channel", "language"),
@@ -155,7 +159,7 @@ FACTS: dict[str, Fact] = {
             "the delivery of the order's (first) shipment",
             (*ORDER_DIMS, "sku", "batch"),
             ("orders", "units"),
-            hourly=[GLOBAL, ORDER_DIMS],
+            hourly=[(), ("country",), GLOBAL, ORDER_DIMS],
             daily=[
                 ("sku",),
                 ("sku", "batch"),
@@ -172,7 +176,7 @@ FACTS: dict[str, Fact] = {
             "the return's creation",
             (*ORDER_DIMS, "sku", "batch", "reason"),
             ("returns", "returned_units"),
-            hourly=[GLOBAL, ORDER_DIMS],
+            hourly=[(), ("country",), GLOBAL, ORDER_DIMS],
             daily=[("sku", "batch"), (*GLOBAL, "sku", "batch")],
         ),
         _fact(
@@ -180,7 +184,7 @@ FACTS: dict[str, Fact] = {
             "the shipment's dispatch",
             (*ORDER_DIMS, "status"),
             ("shipments", "exceptions", "delivered"),
-            hourly=[("brand", "country", "carrier"), ORDER_DIMS],
+            hourly=[("carrier", "region"), ("brand", "country", "carrier"), ORDER_DIMS],
         ),
         _fact(
             "replies",
