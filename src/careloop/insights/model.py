@@ -142,6 +142,7 @@ FACTS: dict[str, Fact] = {
                 (),  # the cards: totals
                 ("category",),
                 ("country",),
+                ("team",),
                 ("team", "agent"),
                 ("brand", "country", "channel"),
                 ("brand", "country", "channel", "category"),
