@@ -23,6 +23,9 @@ install-dev: $(BIN)/python assets
 assets: node_modules/.package-lock.json
 	mkdir -p src/careloop/web/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js src/careloop/web/static/vendor/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js src/careloop/web/static/vendor/echarts.min.js
+	$(PY) src/careloop/web/insights_geo.py node_modules/@geo-maps/countries-land-10km/map.geo.json \
+		src/careloop/web/static/vendor/world-land.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -37,7 +37,7 @@ from sqlalchemy import case, distinct, func, select
 
 from careloop.demo.large import load_large_demo
 from careloop.insights import facts
-from careloop.insights.model import EXCEPTION_STATUSES, METRICS, Kind, nearest_rank
+from careloop.insights.model import EXCEPTION_STATUSES, METRICS, Kind, Measure, nearest_rank
 from careloop.insights.queries import Query, parse_query, run_query
 from careloop.insights.refresh import rebuild_rollups
 from careloop.insights.tables import InsightHistogram, InsightRollup
@@ -75,7 +75,7 @@ PANELS = [
         "complaints_per_1000_orders",
         ("sku", "batch"),
         limit=10,
-    ),  # fmt: skip
+    ),
     Panel("support: first response p90 by team", "first_response_time_p90", ("team",)),
     Panel("support: SLA attainment by agent", "sla_first_response_attainment", ("agent",)),
     Panel(
@@ -83,19 +83,19 @@ PANELS = [
         "complaints",
         ("sku", "batch"),
         {"category": ("quality",)},
-    ),  # fmt: skip
+    ),
     Panel("quality: return rate by SKU, batch, a year", "return_rate", ("sku", "batch"), days=365),
     Panel(
         "logistics: exception rate by carrier, region",
         "logistics_exception_rate",
         ("carrier", "region"),
-    ),  # fmt: skip
+    ),
     Panel(
         "filtered: complaints by channel, one country",
         "complaints",
         ("channel",),
         {"country": ("US",)},
-    ),  # fmt: skip
+    ),
 ]
 
 # Where each dim and value sits in a fact's base SELECT (insights/facts.py), by position.
@@ -103,14 +103,14 @@ DIM_AT = {
     "tickets": {d: i + 1 for i, d in enumerate(METRICS["complaints"].dims)},
     "deliveries": {
         d: i + 1 for i, d in enumerate(("brand", "country", "region", "carrier", "sku", "batch"))
-    },  # fmt: skip
+    },
     "returns": {
         d: i + 1
         for i, d in enumerate(("brand", "country", "region", "carrier", "sku", "batch", "reason"))
-    },  # fmt: skip
+    },
     "shipments": {
         d: i + 1 for i, d in enumerate(("brand", "country", "region", "carrier", "status"))
-    },  # fmt: skip
+    },
 }
 
 
@@ -138,12 +138,15 @@ def _measure(sub: Any, fact: str, measure: str) -> Any:
 def _plain_sums(
     s: Any, q: Query, fact: str, measure: str, groups: tuple[str, ...]
 ) -> dict[Any, float]:
-    sub = facts._READERS[fact][0](q.start, q.end).subquery()  # noqa: SLF001
+    sub = facts.base_query(fact, q.start, q.end).subquery()
     c = list(sub.c)
     keys = [c[DIM_AT[fact][g]] for g in groups]
     if q.interval == "day":
-        day = func.date(c[0]) if s.get_bind().dialect.name == "sqlite" else func.date(
-            func.timezone("UTC", c[0]))  # fmt: skip
+        day = (
+            func.date(c[0])
+            if s.get_bind().dialect.name == "sqlite"
+            else func.date(func.timezone("UTC", c[0]))
+        )
         keys.insert(0, day)
     stmt = select(*keys, _measure(sub, fact, measure)).select_from(sub)
     for name, values in q.filters.items():
@@ -162,20 +165,24 @@ def _plain_sums(
     return out
 
 
+def _need(measure: Measure | None) -> Measure:
+    if measure is None:
+        raise ValueError("the metric lacks a measure")
+    return measure
+
+
 def _plain(db: Database, q: Query) -> dict[Any, float | None]:
     m = q.metric
     with db.read() as s:
         if m.kind == Kind.SUM:
-            assert m.numerator
-            return dict(_plain_sums(s, q, m.numerator.fact, m.numerator.measure, q.group_by))
+            n = _need(m.numerator)
+            return dict(_plain_sums(s, q, n.fact, n.measure, q.group_by))
         if m.kind == Kind.PERCENTILE:
-            sub = facts._READERS["tickets"][0](q.start, q.end).subquery()  # noqa: SLF001
+            sub = facts.base_query("tickets", q.start, q.end).subquery()
             c = list(sub.c)
             at = {"time_to_assignment": 11, "first_response_time": 12, "resolution_time": 13}
-            assert m.histogram
-            stmt = select(
-                *[c[DIM_AT["tickets"][g]] for g in q.group_by], c[0], c[at[m.histogram.measure]]
-            )
+            which = at[_need(m.histogram).measure]
+            stmt = select(*[c[DIM_AT["tickets"][g]] for g in q.group_by], c[0], c[which])
             stmt = stmt.where(c[at[m.histogram.measure]].is_not(None))
             hist: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
             from careloop.insights.model import duration_bin
@@ -185,10 +192,10 @@ def _plain(db: Database, q: Query) -> dict[Any, float | None]:
                 key = tuple(None if v is None else str(v) for v in values)
                 hist[key][duration_bin((later - created).total_seconds())] += 1
             return {k: float(nearest_rank(h, m.quantile) or 0) for k, h in hist.items()}
-        assert m.numerator and m.denominator
-        num = _plain_sums(s, q, m.numerator.fact, m.numerator.measure, q.group_by)
-        shared = tuple(g for g in q.group_by if g in DIM_AT[m.denominator.fact])
-        den = _plain_sums(s, q, m.denominator.fact, m.denominator.measure, shared)
+        n, d = _need(m.numerator), _need(m.denominator)
+        num = _plain_sums(s, q, n.fact, n.measure, q.group_by)
+        shared = tuple(g for g in q.group_by if g in DIM_AT[d.fact])
+        den = _plain_sums(s, q, d.fact, d.measure, shared)
         pos = [i for i, g in enumerate(q.group_by) if g in shared]
         keys = set(num) | (set(den) if len(shared) == len(q.group_by) else set())
         out: dict[Any, float | None] = {}
@@ -242,23 +249,46 @@ def run(backend: str, orders: int, args: argparse.Namespace, scratch: Path) -> l
         with db.read() as s:
             rows = s.scalar(select(func.count()).select_from(InsightRollup))
             hist = s.scalar(select(func.count()).select_from(InsightHistogram))
-        print(f"\n{backend}, {orders:,} orders, {int(orders * 0.3):,} tickets: loaded in {loaded:.0f} s,"
-              f" rollups rebuilt in {rebuilt:.0f} s ({rows:,} rollup rows, {hist:,} histogram rows;"
-              f" per fact {written})", flush=True)  # fmt: skip
         print(
-            f"  {'panel':52} {'rollup p50':>10} {'p95':>7} {'plain p50':>10} {'p95':>8} {'x p95':>6}"
+            f"\n{backend}, {orders:,} orders, {int(orders * 0.3):,} tickets:"
+            f" loaded in {loaded:.0f} s,"
+            f" rollups rebuilt in {rebuilt:.0f} s ({rows:,} rollup rows, {hist:,} histogram rows;"
+            f" per fact {written})",
+            flush=True,
+        )
+        print(
+            f"  {'panel':52} {'rollup p50':>10} {'p95':>7}"
+            f" {'plain p50':>10} {'p95':>8} {'x p95':>6}"
         )
         for p in PANELS:
-            q = parse_query(p.metric, start=NOW - timedelta(days=p.days), end=NOW,
-                            group_by=p.group_by, filters=p.filters, interval=p.interval, limit=p.limit)  # fmt: skip
+            q = parse_query(
+                p.metric,
+                start=NOW - timedelta(days=p.days),
+                end=NOW,
+                group_by=p.group_by,
+                filters=p.filters,
+                interval=p.interval,
+                limit=p.limit,
+            )
             fast, slow = _rollup(db, q), _plain(db, q)
             ok = _same(fast, slow, p.limit)
             r50, r95 = _time(lambda q=q: run_query(db, q, now=NOW), args.repeat)
             p50, p95 = _time(lambda q=q: _plain(db, q), args.repeat)
-            print(f"  {p.name:52} {r50:10.1f} {r95:7.1f} {p50:10.1f} {p95:8.1f} {p95 / r95:6.1f}"
-                  f"{'' if ok else '  MISMATCH'}", flush=True)  # fmt: skip
-            results.append({"backend": backend, "orders": orders, "panel": p.name, "ok": ok,
-                            "rollup_p95": r95, "plain_p95": p95})  # fmt: skip
+            print(
+                f"  {p.name:52} {r50:10.1f} {r95:7.1f} {p50:10.1f} {p95:8.1f} {p95 / r95:6.1f}"
+                f"{'' if ok else '  MISMATCH'}",
+                flush=True,
+            )
+            results.append(
+                {
+                    "backend": backend,
+                    "orders": orders,
+                    "panel": p.name,
+                    "ok": ok,
+                    "rollup_p95": r95,
+                    "plain_p95": p95,
+                }
+            )
         db.dispose()
     return results
 
@@ -274,8 +304,11 @@ def main() -> int:
     sizes = [int(x) for x in args.orders.split(",") if x]
     print("setup:")
     print("  machine: " + ", ".join(f"{k}={v}" for k, v in _machine().items()))
-    print(f"  sizes: {', '.join(f'{n:,}' for n in sizes)} orders (tickets 30%), now={NOW.isoformat()},"
-          f" period: the 30 days before now unless the panel says; {args.repeat} timed runs each")  # fmt: skip
+    print(
+        f"  sizes: {', '.join(f'{n:,}' for n in sizes)} orders (tickets 30%),"
+        f" now={NOW.isoformat()},"
+        f" period: the 30 days before now unless the panel says; {args.repeat} timed runs each"
+    )
     if "postgresql" in backends:
         print(
             "  postgresql: "
@@ -289,7 +322,8 @@ def main() -> int:
     worst = max((r["rollup_p95"] for r in results), default=0.0)
     slowest = min((r["plain_p95"] / r["rollup_p95"] for r in results), default=0.0)
     print(
-        f"\nworst panel p95 from rollups: {worst:.1f} ms; smallest speed-up over plain: {slowest:.1f}x"
+        f"\nworst panel p95 from rollups: {worst:.1f} ms;"
+        f" smallest speed-up over plain: {slowest:.1f}x"
     )
     return 0 if all(r["ok"] for r in results) else 1
 

@@ -10,6 +10,7 @@ from careloop.web import (
     board,
     commerce,
     inbox,
+    insights,
     roster,
     roster_edit,
     roster_leave,
@@ -33,5 +34,6 @@ for module in (
     attendance,
     board,
     views,
+    insights,
 ):
     router.include_router(module.router)
