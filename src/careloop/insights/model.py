@@ -71,6 +71,9 @@ class Fact:
     dims: tuple[str, ...]
     measures: tuple[str, ...]
     histograms: tuple[str, ...] = ()
+    # The cubes that also keep duration histograms (a histogram row per bin compresses only
+    # where many tickets share a row): the small ones and the one of every dim.
+    histogram_cubes: frozenset[tuple[str, ...]] = frozenset()
     cubes: tuple[tuple[str, ...], ...] = ()
     hourly: int = 0
     splitting: frozenset[str] = frozenset()
@@ -154,6 +157,17 @@ FACTS: dict[str, Fact] = {
                 ("brand", "country", "channel", "category", "sku", "batch"),
             ],
             histograms=("time_to_assignment", "first_response_time", "resolution_time"),
+            histogram_cubes=frozenset(
+                {
+                    (),
+                    ("category",),
+                    ("country",),
+                    ("team",),
+                    ("team", "agent"),
+                    ("brand", "country", "channel"),
+                    TICKET_DIMS,
+                }
+            ),
         ),
         _fact(
             "deliveries",
@@ -415,7 +429,12 @@ class CubeChoice:
 
 
 def choose_cube(
-    fact: Fact, needed: Iterable[str], *, distinct: bool, hourly: bool = False
+    fact: Fact,
+    needed: Iterable[str],
+    *,
+    distinct: bool,
+    hourly: bool = False,
+    histogram: bool = False,
 ) -> CubeChoice | None:
     """The smallest cube of `fact` that holds every needed dim (kept by hour when `hourly`);
     for a distinct measure, one whose splitting dims are all needed too (so nothing counted
@@ -424,6 +443,8 @@ def choose_cube(
     cubes = fact.cubes[: fact.hourly] if hourly else fact.cubes
     for index, dims in enumerate(cubes):
         if not want <= set(dims):
+            continue
+        if histogram and dims not in fact.histogram_cubes:
             continue
         if distinct and (set(dims) & fact.splitting) - want:
             continue

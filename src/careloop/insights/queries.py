@@ -167,14 +167,23 @@ def _where(
 Plan = list[tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]]
 
 
-def _plan(q: Query, measure: Measure, groups: tuple[str, ...], *, distinct: bool) -> Plan:
+def _plan(
+    q: Query,
+    measure: Measure,
+    groups: tuple[str, ...],
+    *,
+    distinct: bool,
+    histogram: bool = False,
+) -> Plan:
     """Which cube reads which time segments: the smallest cube holding the dims for the whole
     days, the smallest hourly one for the hours; None where no cube fits (base tables)."""
     fact = FACTS[measure.fact]
     needed = set(groups) | {f for f in q.filters if f in fact.dims}
     by_cube: dict[int | None, tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]] = {}
     for segment in _segments(q):
-        choice = choose_cube(fact, needed, distinct=distinct, hourly=segment[0] == "h")
+        choice = choose_cube(
+            fact, needed, distinct=distinct, hourly=segment[0] == "h", histogram=histogram
+        )
         key = None if choice is None else choice.index
         by_cube.setdefault(key, (choice, []))[1].append(segment)
     return list(by_cube.values())
@@ -247,7 +256,7 @@ def _histograms(
     fact = FACTS[measure.fact]
     h = InsightHistogram
     out: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for choice, segments in _plan(q, measure, groups, distinct=False):
+    for choice, segments in _plan(q, measure, groups, distinct=False, histogram=True):
         if choice is None:
             which = fact.histograms.index(measure.measure)
             for key, atom in _atom_keys(s, q, fact, groups, segments):

@@ -71,6 +71,7 @@ class _Sums:
         self._positions = [tuple(fact.dims.index(d) for d in dims) for dims in fact.cubes]
         self._summed = [i for i, m in enumerate(fact.measures) if m not in fact.distinct]
         self._width = len(fact.measures)
+        self._binned = [dims in fact.histogram_cubes for dims in fact.cubes]
 
     def add(self, atom: Atom, bucket: datetime) -> None:
         dims, measures = atom.dims, atom.measures
@@ -84,6 +85,8 @@ class _Sums:
                 row[i] += measures[i]
             if atom.key is not None:
                 self.keys[key].add(atom.key)
+            if not self._binned[cube]:
+                continue
             for h, b in enumerate(atom.durations):
                 if b is not None:
                     self.bins[(h, cube, bucket, values, b)] += 1
