@@ -49,9 +49,11 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _first_shipment_id(order_id: Any) -> Any:
-    first = aliased(Shipment)
-    return select(func.min(first.id)).where(first.order_id == order_id).scalar_subquery()
+def _is_first_shipment(shipment: Any) -> Any:
+    """The shipment is its order's first (lowest id). NOT EXISTS rather than id = min(id):
+    PostgreSQL turns that min into a walk of the primary key, a scan per row."""
+    earlier = aliased(Shipment)
+    return ~exists().where(earlier.order_id == shipment.order_id, earlier.id < shipment.id)
 
 
 def _breached(target: str) -> Any:
@@ -146,7 +148,7 @@ def _deliveries(start: datetime, end: datetime) -> Any:
         .join(LineItem, LineItem.order_id == Order.id)
         .outerjoin(Brand, Brand.id == Order.brand_id)
         .where(Shipment.delivered_at >= start, Shipment.delivered_at < end)
-        .where(Shipment.id == _first_shipment_id(Shipment.order_id))
+        .where(_is_first_shipment(Shipment))
     )
 
 
@@ -177,9 +179,7 @@ def _returns(start: datetime, end: datetime) -> Any:
         .join(Order, Order.id == Return.order_id)
         .outerjoin(Brand, Brand.id == Order.brand_id)
         .outerjoin(LineItem, LineItem.id == Return.line_item_id)
-        .outerjoin(
-            first, and_(first.order_id == Order.id, first.id == _first_shipment_id(Order.id))
-        )
+        .outerjoin(first, and_(first.order_id == Order.id, _is_first_shipment(first)))
         .where(Return.created_at >= start, Return.created_at < end)
     )
 
