@@ -37,7 +37,8 @@ from sqlalchemy import case, distinct, func, select
 
 from careloop.demo.large import load_large_demo
 from careloop.insights import facts
-from careloop.insights.model import EXCEPTION_STATUSES, METRICS, Kind, Measure, nearest_rank
+from careloop.insights.cubes import EXCEPTION_STATUSES
+from careloop.insights.model import METRICS, Kind, Measure, nearest_rank
 from careloop.insights.queries import Query, parse_query, run_query
 from careloop.insights.refresh import rebuild_rollups
 from careloop.insights.tables import InsightHistogram, InsightRollup

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from careloop.accounts.model import Role
 from careloop.accounts.tables import User
-from careloop.insights.model import EXCEPTION_STATUSES, Kind, Metric, duration_bin, nearest_rank
+from careloop.insights.cubes import EXCEPTION_STATUSES
+from careloop.insights.model import Kind, Metric, duration_bin, nearest_rank
 from careloop.sla.tables import SlaEvent, SlaPolicy
 from careloop.storage.engine import Database
 from careloop.tickets.commerce_tables import Brand, LineItem, Order, Return, Shipment
@@ -582,7 +583,7 @@ def reference(
 
 
 def _dims(fact: str) -> set[str]:
-    from careloop.insights.model import FACTS
+    from careloop.insights.cubes import FACTS
 
     return set(FACTS[fact].dims)
 

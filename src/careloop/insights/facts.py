@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from careloop.insights.model import EXCEPTION_STATUSES, duration_bin
+from careloop.insights.cubes import EXCEPTION_STATUSES
+from careloop.insights.model import duration_bin
 from careloop.sla.tables import SlaEvent, SlaPolicy
 from careloop.tickets.commerce_tables import Brand, LineItem, Order, Return, Shipment
 from careloop.tickets.model import MessageKind, Status

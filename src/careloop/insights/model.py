@@ -1,5 +1,5 @@
-"""What the dashboards measure, each defined once: facts (what is counted, on which instant),
-their dimensions, the cubes kept for them, and the metrics built from their measures.
+"""What the dashboards measure, each defined once: the metrics built from the measures of the
+facts (cubes.py), their units, formulas and dimensions, and the duration bins.
 
 Plain Python: the rollup refresh, the query planner and the exactness tests all read these
 definitions, so a metric means the same thing on every path.
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-MAX_CUBE_DIMS = 10  # rollup rows have columns d0..d9
+from careloop.insights.cubes import FACTS, ORDER_DIMS, TICKET_DIMS
 
 
 class Unit(enum.StrEnum):
@@ -54,172 +54,6 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("agent", "Agent"),
     )
 }
-
-
-@dataclass(frozen=True)
-class Fact:
-    """Something that happens at an instant and is counted: a ticket created, an order
-    delivered. `splitting` dims are those one counted thing can have several values of (an
-    order's SKUs): a measure marked `distinct` may only be summed over cubes whose splitting
-    dims the query also groups or filters by.
-
-    `cubes` are the dim sets kept, smallest first; the first `hourly` of them are kept by hour
-    and by day, the others (wider: more rows per hour than an hour has facts) by day only."""
-
-    name: str
-    instant: str  # what the bucket hour is the hour of, in words
-    dims: tuple[str, ...]
-    measures: tuple[str, ...]
-    histograms: tuple[str, ...] = ()
-    # The cubes that also keep duration histograms (a histogram row per bin compresses only
-    # where many tickets share a row): the small ones and the one of every dim.
-    histogram_cubes: frozenset[tuple[str, ...]] = frozenset()
-    cubes: tuple[tuple[str, ...], ...] = ()
-    hourly: int = 0
-    splitting: frozenset[str] = frozenset()
-    distinct: frozenset[str] = frozenset()
-
-    def measure_index(self, measure: str) -> int:
-        return self.measures.index(measure)
-
-
-def _fact(
-    name: str,
-    instant: str,
-    dims: Sequence[str],
-    measures: Sequence[str],
-    hourly: Iterable[Sequence[str]],
-    daily: Iterable[Sequence[str]] = (),
-    **kw: object,
-) -> Fact:
-    """A fact with its hourly cubes, then its daily ones; the last daily cube holds every dim
-    (unless an hourly one already does)."""
-    hours = [tuple(c) for c in hourly]
-    days = [tuple(c) for c in daily]
-    if tuple(dims) not in hours + days:
-        days.append(tuple(dims))
-    return Fact(
-        name,
-        instant,
-        tuple(dims),
-        tuple(measures),
-        cubes=tuple(hours + days),
-        hourly=len(hours),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-TICKET_DIMS = (
-    "brand",
-    "country",
-    "channel",
-    "category",
-    "language",
-    "priority",
-    "sku",
-    "batch",
-    "team",
-    "agent",
-)
-ORDER_DIMS = ("brand", "country", "region", "carrier")
-GLOBAL = ("brand", "country")  # the pages' global filters every order-side cube keeps
-
-FACTS: dict[str, Fact] = {
-    f.name: f
-    for f in (
-        _fact(
-            "tickets",
-            "the ticket's creation",
-            TICKET_DIMS,
-            (
-                "complaints",
-                "assigned",
-                "responded",
-                "resolved",
-                "fr_due",
-                "fr_breached",
-                "res_due",
-                "res_breached",
-            ),
-            hourly=[
-                (),  # the cards: totals
-                ("category",),
-                ("country",),
-                ("team",),
-                ("team", "agent"),
-                ("brand", "country", "channel"),
-                ("brand", "country", "channel", "category"),
-                ("brand", "country", "channel", "language"),
-                ("brand", "channel", "team", "agent"),
-            ],
-            daily=[
-                ("category", "sku", "batch"),
-                ("brand", "country", "channel", "category", "sku", "batch"),
-            ],
-            histograms=("time_to_assignment", "first_response_time", "resolution_time"),
-            histogram_cubes=frozenset(
-                {
-                    (),
-                    ("category",),
-                    ("country",),
-                    ("team",),
-                    ("team", "agent"),
-                    ("brand", "country", "channel"),
-                    TICKET_DIMS,
-                }
-            ),
-        ),
-        _fact(
-            "deliveries",
-            "the delivery of the order's (first) shipment",
-            (*ORDER_DIMS, "sku", "batch"),
-            ("orders", "units"),
-            hourly=[(), ("country",), GLOBAL, ORDER_DIMS],
-            daily=[
-                ("sku",),
-                ("sku", "batch"),
-                (*GLOBAL, "sku"),
-                (*GLOBAL, "sku", "batch"),
-                (*ORDER_DIMS, "sku"),
-                (*ORDER_DIMS, "batch"),
-            ],
-            splitting=frozenset({"sku", "batch"}),
-            distinct=frozenset({"orders"}),
-        ),
-        _fact(
-            "returns",
-            "the return's creation",
-            (*ORDER_DIMS, "sku", "batch", "reason"),
-            ("returns", "returned_units"),
-            hourly=[(), ("country",), GLOBAL, ORDER_DIMS],
-            daily=[("sku", "batch"), (*GLOBAL, "sku", "batch")],
-        ),
-        _fact(
-            "shipments",
-            "the shipment's dispatch",
-            (*ORDER_DIMS, "status"),
-            ("shipments", "exceptions", "delivered"),
-            hourly=[("carrier", "region"), ("brand", "country", "carrier"), ORDER_DIMS],
-        ),
-        _fact(
-            "replies",
-            "the public reply",
-            ("agent", "team", "brand", "channel"),
-            ("replies",),
-            hourly=[("agent", "team", "brand", "channel")],
-        ),
-        _fact(
-            "solves",
-            "the ticket's solving",
-            ("agent", "team", "brand", "channel", "category"),
-            ("solved",),
-            hourly=[("agent", "team", "brand", "channel", "category")],
-        ),
-    )
-}
-
-# Shipment statuses that count as a logistics exception.
-EXCEPTION_STATUSES = ("exception", "returned")
 
 
 @dataclass(frozen=True)
@@ -419,34 +253,3 @@ def nearest_rank(histogram: Mapping[int, int], quantile: float) -> int | None:
         if seen >= rank:
             return value
     raise AssertionError("unreachable: the ranks add up to the total")
-
-
-@dataclass(frozen=True)
-class CubeChoice:
-    fact: Fact
-    index: int
-    dims: tuple[str, ...]
-
-
-def choose_cube(
-    fact: Fact,
-    needed: Iterable[str],
-    *,
-    distinct: bool,
-    hourly: bool = False,
-    histogram: bool = False,
-) -> CubeChoice | None:
-    """The smallest cube of `fact` that holds every needed dim (kept by hour when `hourly`);
-    for a distinct measure, one whose splitting dims are all needed too (so nothing counted
-    once is summed twice). None: no cube fits (the caller reads the base tables)."""
-    want = set(needed)
-    cubes = fact.cubes[: fact.hourly] if hourly else fact.cubes
-    for index, dims in enumerate(cubes):
-        if not want <= set(dims):
-            continue
-        if histogram and dims not in fact.histogram_cubes:
-            continue
-        if distinct and (set(dims) & fact.splitting) - want:
-            continue
-        return CubeChoice(fact, index, dims)
-    return None

@@ -15,31 +15,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.errors import Invalid, NotFound
+from careloop.insights.backlog import backlog
+from careloop.insights.cubes import FACTS, CubeChoice, Fact, choose_cube
 from careloop.insights.facts import Atom, atoms
 from careloop.insights.model import (
     DIMENSIONS,
-    FACTS,
     METRICS,
-    CubeChoice,
-    Fact,
     Kind,
     Measure,
     Metric,
     Unit,
-    choose_cube,
     nearest_rank,
 )
 from careloop.insights.refresh import hour_of
 from careloop.insights.tables import DIM_COLUMNS, InsightHistogram, InsightRollup
 from careloop.storage.engine import Database
-from careloop.tickets.commerce_tables import Brand
-from careloop.tickets.model import OPEN_STATUSES
-from careloop.tickets.tables import Ticket
-from careloop.workforce.tables import Agent
 
 INTERVALS = ("hour", "day", "week")
 MAX_SPAN = timedelta(days=3 * 366)
@@ -325,67 +319,13 @@ def _float(value: int | None) -> float | None:
     return None if value is None else float(value)
 
 
-_LIVE_COLUMNS: dict[str, Any] = {
-    "brand": Brand.code,
-    "country": Ticket.country,
-    "channel": Ticket.channel,
-    "category": Ticket.category,
-    "language": Ticket.language,
-    "priority": Ticket.priority,
-    "team": Agent.team_id,
-    "agent": Ticket.assignee_id,
-}
-
-
-def _live(s: Session, q: Query, groups: tuple[str, ...], now: datetime) -> dict[Key, float | None]:
-    keys = [_LIVE_COLUMNS[g] for g in groups]
-    if q.metric.live == "oldest_age":
-        figure: Any = func.min(Ticket.created_at)
-    else:
-        figure = func.count()
-    stmt = (
-        select(*keys, figure)
-        .select_from(Ticket)
-        .outerjoin(Brand, Brand.id == Ticket.brand_id)
-        .outerjoin(Agent, Agent.user_id == Ticket.assignee_id)
-        .where(Ticket.status.in_(sorted(OPEN_STATUSES)))
-        .group_by(*keys)
-    )
-    if q.metric.live == "unassigned":
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-    for name, wanted in q.filters.items():
-        column = _LIVE_COLUMNS[name]
-        real = [v for v in wanted if v != ""]
-        either = [cast(column, String).in_(real)] if real else []
-        if "" in wanted:
-            either.append(column.is_(None))
-        stmt = stmt.where(or_(*either))
-    out: dict[Key, float | None] = {}
-    for row in s.execute(stmt):
-        *values, value = row
-        if not value:  # a count or a minimum without GROUP BY answers even with no tickets
-            continue
-        key = tuple(_text(v) for v in values)
-        if q.metric.live == "oldest_age":
-            out[key] = None if value is None else (now - value).total_seconds()
-        else:
-            out[key] = float(value)
-    return out
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(value.value) if hasattr(value, "value") else str(value)
-
-
 def run_query(db: Database, q: Query, *, now: datetime) -> dict[str, Any]:
     """The answer: {"metric", "rows": [{<dim>: value, ..., "value"}], "total"}, with "period"
     in each row when an interval is asked."""
     with db.read() as s:
         if q.metric.kind == Kind.LIVE:
-            values = _live(s, q, q.group_by, now)
-            totals = _live(s, q, (), now) if q.group_by else values
+            values = backlog(s, q.metric, q.group_by, q.filters, now)
+            totals = backlog(s, q.metric, (), q.filters, now) if q.group_by else values
         else:
             values = _values(s, q, q.group_by)
             if q.group_by or q.interval:

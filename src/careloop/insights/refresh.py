@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from careloop.insights.cubes import FACTS, Fact
 from careloop.insights.facts import Atom, atoms, span
-from careloop.insights.model import FACTS, Fact
 from careloop.insights.tables import (
     DIM_COLUMNS,
     MEASURE_COLUMNS,

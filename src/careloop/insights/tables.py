@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from careloop.insights.model import MAX_CUBE_DIMS
+from careloop.insights.cubes import MAX_CUBE_DIMS
 from careloop.storage.base import Base, UTCDateTime
 
 DIM_COLUMNS = tuple(f"d{i}" for i in range(MAX_CUBE_DIMS))
