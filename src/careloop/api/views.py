@@ -3,19 +3,14 @@ view or of an ad hoc grid with cursor paging and group counts, and exports to CS
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
 
 from careloop.accounts.model import Permission, Principal, Role
 from careloop.api.deps import DB, Now, PathId, require
 from careloop.errors import Forbidden
-from careloop.tickets import grid, grid_export, views
+from careloop.tickets import grid, views
 from careloop.tickets.grid_schemas import (
     RowsPage,
     ViewCreate,
@@ -25,7 +20,7 @@ from careloop.tickets.grid_schemas import (
 )
 from careloop.tickets.grid_spec import GridSpec, spec_from_config, spec_from_params
 from careloop.web.i18n import Formatter, normal_locale, viewer_zone
-from careloop.web.views_labels import COLUMN_LABELS
+from careloop.web.views_grid import export_response
 
 router = APIRouter(prefix="/api/v1/views", tags=["views"])
 Reader = Annotated[Principal, Depends(require(Permission.TICKETS_READ))]
@@ -163,25 +158,4 @@ def export_view(
     shows = Formatter(
         locale=normal_locale(principal.locale) or "en", zone=viewer_zone(principal.timezone)
     )
-    titles = {k: shows.gettext(v) for k, v in COLUMN_LABELS[spec.entity].items()}
-    filename = f"{spec.entity}-view-{view_id}.{format}"
-    if format == "csv":
-        return StreamingResponse(
-            grid_export.csv_chunks(db, spec, titles, shows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="careloop-export-")
-    os.close(handle)
-    path = Path(name)
-    try:
-        grid_export.write_xlsx(db, spec, titles, shows, path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return FileResponse(
-        path,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=filename,
-        background=BackgroundTask(path.unlink, missing_ok=True),
-    )
+    return export_response(db, spec, shows, f"{spec.entity}-view-{view_id}.{format}", format)

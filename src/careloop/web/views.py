@@ -4,25 +4,19 @@ exports to CSV and XLSX. The kanban lives in views_kanban.py."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import (
-    FileResponse,
     HTMLResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
-from starlette.background import BackgroundTask
 
 from careloop.accounts.model import Permission, Principal, Role
 from careloop.api.deps import MAX_ROW_ID, PathId
 from careloop.errors import DomainError, Invalid, NotFound
-from careloop.tickets import grid, grid_export, views
+from careloop.tickets import grid, views
 from careloop.tickets.grid_spec import GridSpec, spec_from_config, spec_from_params
 from careloop.tickets.tables import SavedView
 from careloop.web import session, views_grid, views_kanban
@@ -30,7 +24,7 @@ from careloop.web.access import Db, Now, WebRoute, require_page
 from careloop.web.errors import Problem
 from careloop.web.i18n import N_, viewer_zone
 from careloop.web.rendering import formatter_for, render
-from careloop.web.views_labels import COLUMN_LABELS, ENTITY_LABELS
+from careloop.web.views_labels import ENTITY_LABELS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 router.include_router(views_kanban.router)  # /views/kanban before /views/{view_id}
@@ -269,26 +263,5 @@ def export(request: Request, target: str, kind: str, principal: Reader, db: Db) 
         spec = views_grid.spec_of(request, target, principal)
     views_grid.check_entity(spec.entity, principal)
     fmt = formatter_for(request, principal)
-    titles = {k: fmt.gettext(v) for k, v in COLUMN_LABELS[spec.entity].items()}
     stamp = request.app.state.clock.now().astimezone(fmt.zone).strftime("%Y%m%d-%H%M")
-    filename = f"{spec.entity}-{stamp}.{kind}"
-    if kind == "csv":
-        return StreamingResponse(
-            grid_export.csv_chunks(db, spec, titles, fmt),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="careloop-export-")
-    os.close(handle)
-    path = Path(name)
-    try:
-        grid_export.write_xlsx(db, spec, titles, fmt, path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return FileResponse(
-        path,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=filename,
-        background=BackgroundTask(path.unlink, missing_ok=True),
-    )
+    return views_grid.export_response(db, spec, fmt, f"{spec.entity}-{stamp}.{kind}", kind)

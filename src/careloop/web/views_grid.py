@@ -3,15 +3,22 @@ template needs (rows in groups, filter chips, the form's choices)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from careloop.accounts.model import Permission, Principal
 from careloop.errors import Forbidden, NotFound
+from careloop.storage.engine import Database
+from careloop.tickets import grid_export
 from careloop.tickets.grid import GridRow, GroupCount
 from careloop.tickets.grid_columns import CATALOGUE, ENTITIES, GridColumn
 from careloop.tickets.grid_export import LABEL_KINDS
@@ -177,3 +184,31 @@ def choices(entity: str) -> dict[str, Any]:
         "labels": COLUMN_LABELS[entity],
         "ops": OP_LABELS,
     }
+
+
+def export_response(
+    db: Database, spec: GridSpec, fmt: Formatter, filename: str, kind: str
+) -> Response:
+    """Every row of `spec` as a download: CSV streamed, XLSX written to a temporary file that
+    is deleted once sent. The pages and the API export through this one function."""
+    titles = {k: fmt.gettext(v) for k, v in COLUMN_LABELS[spec.entity].items()}
+    if kind == "csv":
+        return StreamingResponse(
+            grid_export.csv_chunks(db, spec, titles, fmt),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="careloop-export-")
+    os.close(handle)
+    path = Path(name)
+    try:
+        grid_export.write_xlsx(db, spec, titles, fmt, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=filename,
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
