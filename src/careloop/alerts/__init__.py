@@ -1,0 +1,1 @@
+"""Alerts: rules over the complaint stream, delivered through a durable outbox."""
