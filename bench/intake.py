@@ -248,9 +248,31 @@ def _server(database_url: str, workers: int, log: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("careloop serve did not answer /healthz within 60 s")
             time.sleep(0.2)
+        SERVER_GROUPS[base_url] = proc.pid
         yield base_url
     finally:
+        SERVER_GROUPS.pop(base_url, None)
         _stop(proc)
+
+
+def cpu_seconds(group: int | None = None, command: str | None = None) -> float:
+    """User plus system CPU seconds of the live processes in a process group, or of those whose
+    command name is `command` (PostgreSQL's backends), read from /proc (Linux only)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        if (group is not None and int(fields[2]) == group) or name == command:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+SERVER_GROUPS: dict[str, int] = {}  # base URL -> the process group of the server behind it
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -45,7 +45,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ from careloop.workforce.model import ShiftStatus
 from careloop.workforce.tables import Agent, ClockInRow, Shift
 from intake import (  # bench/ is on the path of its scripts
     PG_WORKERS,
+    SERVER_GROUPS,
     _careloop,
     _database,
     _load,
@@ -83,6 +84,7 @@ from intake import (  # bench/ is on the path of its scripts
     _postgres_facts,
     _server,
     _ticket,
+    cpu_seconds,
 )
 
 BENCH_DB = "careloop_bench_routing"
@@ -451,8 +453,21 @@ async def _post(http: aiohttp.ClientSession, url: str, body: bytes, out: dict[st
         out["assigned"].append(elapsed)
 
 
+def _cpu_meter(base_url: str, backend: str) -> Callable[[], tuple[float, float]]:
+    """CPU seconds so far of the server's process group and of the database's processes."""
+    group = SERVER_GROUPS[base_url]
+    database = "postgres" if backend == "postgresql" else None
+    return lambda: (cpu_seconds(group=group), cpu_seconds(command=database) if database else 0.0)
+
+
 async def _open_loop(
-    base_url: str, token: str, rate: float, seconds: float, connections: int, bodies: list[bytes]
+    base_url: str,
+    token: str,
+    rate: float,
+    seconds: float,
+    connections: int,
+    bodies: list[bytes],
+    cpu: Callable[[], tuple[float, float]],
 ) -> dict[str, Any]:
     """Post at `rate` for `seconds` on at most `connections` keep-alive connections; a request
     due while all are busy waits for one (aiohttp's connector queues it), and that wait counts
@@ -471,6 +486,7 @@ async def _open_loop(
             tasks = []
             total = int(rate * span)
             began, cpu_began = time.perf_counter(), time.process_time()
+            server_began, database_began = cpu()
             for i in range(total):
                 delay = began + i / rate - time.perf_counter()
                 if delay > 0:
@@ -483,6 +499,9 @@ async def _open_loop(
             out["seconds"] = out.get("last", time.perf_counter()) - began
             out["sent"] = total
             out["client_cpu_ms"] = (time.process_time() - cpu_began) * 1000 / max(total, 1)
+            server_end, database_end = cpu()
+            out["server_cpu_ms"] = (server_end - server_began) * 1000 / max(total, 1)
+            out["database_cpu_ms"] = (database_end - database_began) * 1000 / max(total, 1)
             results.append(out)
     return results[-1]
 
@@ -525,7 +544,15 @@ def part_http(
                 file=sys.stderr,
             )
             out = _run(
-                _open_loop(base_url, token, args.rate, args.seconds, args.connections, bodies)
+                _open_loop(
+                    base_url,
+                    token,
+                    args.rate,
+                    args.seconds,
+                    args.connections,
+                    bodies,
+                    _cpu_meter(base_url, backend),
+                )
             )
         assigned_rows, transactions = _routing_transactions(url)
     errors = sum(out["errors"].values())
@@ -551,6 +578,8 @@ def part_http(
         "error_kinds": out["errors"],
         "error_sample": out["sample"],
         "client_cpu_ms": out["client_cpu_ms"],
+        "server_cpu_ms": out["server_cpu_ms"],
+        "database_cpu_ms": out["database_cpu_ms"],
     }
 
 
@@ -576,7 +605,7 @@ def _print_http(rows: list[dict[str, Any]]) -> None:
     print(
         f"\n{'backend':<11} {'agents':>6} {'target/s':>8} {'sent':>6} {'done/s':>7}"
         f" {'assigned':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'per tx':>6}"
-        f" {'client':>6}   (all 201s: p50 / p99 ms)"
+        f" {'client':>6} {'server':>6} {'db':>5}   (all 201s: p50 / p99 ms)"
     )
     for r in rows:
         share = r["assigned"] / r["created"] if r["created"] else 0.0
@@ -584,6 +613,7 @@ def _print_http(rows: list[dict[str, Any]]) -> None:
             f"{r['backend']:<11} {r['on_duty']:>6} {r['sent_rate']:>8.0f} {r['sent']:>6,}"
             f" {r['rate']:>7.0f} {share:>8.1%} {r['p50']:>8.1f} {r['p99']:>8.1f}"
             f" {r['errors']:>6} {r['per_transaction']:>6.1f} {r['client_cpu_ms']:>6.2f}"
+            f" {r['server_cpu_ms']:>6.2f} {r['database_cpu_ms']:>5.2f}"
             f"   ({r['all_p50']:.1f} / {r['all_p99']:.1f})"
         )
     for r in rows:

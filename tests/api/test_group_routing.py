@@ -42,13 +42,13 @@ def hold_first_batch_until(router: Dispatcher, monkeypatch, count: int) -> None:
     route_new = actions.route_new
     first = threading.Event()
 
-    def held(db, *, tickets, now, policy=None):
+    def held(db, *, tickets, now, policy=None, snapshot=None):
         if not first.is_set():
             first.set()
             deadline = time.monotonic() + 10
             while len(tickets) + router.pending < count and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return route_new(db, tickets=tickets, now=now, policy=policy)
+        return route_new(db, tickets=tickets, now=now, policy=policy, snapshot=snapshot)
 
     monkeypatch.setattr(actions, "route_new", held)
 
@@ -110,9 +110,9 @@ def test_a_request_that_waits_too_long_answers_queued_and_the_ticket_is_still_ro
     route_new = actions.route_new
     release = threading.Event()
 
-    def slow(db, *, tickets, now, policy=None):
+    def slow(db, *, tickets, now, policy=None, snapshot=None):
         release.wait(10)
-        return route_new(db, tickets=tickets, now=now, policy=policy)
+        return route_new(db, tickets=tickets, now=now, policy=policy, snapshot=snapshot)
 
     monkeypatch.setattr(actions, "route_new", slow)
     router.wait = 0.05

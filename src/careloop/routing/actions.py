@@ -38,6 +38,7 @@ from careloop.routing.model import queue_key as queue_key
 from careloop.routing.policy import load_policies, policies_in
 from careloop.routing.queries import ROUTABLE, earliest_due
 from careloop.routing.queries import waiting_tickets as waiting_tickets
+from careloop.routing.snapshot import DutySnapshot
 from careloop.storage.audit import Actor
 from careloop.storage.engine import Database, is_transient
 from careloop.tickets.assignment import assign_in
@@ -142,12 +143,21 @@ class _Batch:
     """One batch's choices under way: the snapshot of candidates (loads grown by what was
     accepted), the agents locked so far, and the accepted decisions."""
 
-    def __init__(self, s: Session, now: datetime, policies: Policies) -> None:
+    def __init__(
+        self, s: Session, now: datetime, policies: Policies, candidates: Iterable[Candidate]
+    ) -> None:
         self.s, self.now, self.policies = s, now, policies
-        self.pool = {c.agent_id: c for c in candidates_in(s, now)}
+        self.pool = {c.agent_id: c for c in candidates}
         self.after = _last_served(self.pool.values())
         self.held: dict[int, Agent] = {}
         self.made: dict[int, Decision] = {}
+        self.gone: set[int] = set()  # found off duty (or removed, or paused) under the lock
+
+    def refresh(self, candidates: Iterable[Candidate]) -> None:
+        """Take a fresh read of who is on duty; the agents already locked keep what the batch
+        knows of them (their load as locked, grown by the batch's own choices)."""
+        fresh = {c.agent_id: c for c in candidates if c.agent_id not in self.gone}
+        self.pool = fresh | {i: c for i, c in self.pool.items() if i in self.held}
 
     def _lock(self, agent_ids: set[int]) -> None:
         """Lock newly chosen agents and take their load and duty as they are under the lock; an
@@ -160,6 +170,7 @@ class _Batch:
             agent, duty = got.get(agent_id), fresh.get(agent_id)
             if agent is None or duty is None or not agent.active or self._paused(agent):
                 self.pool.pop(agent_id, None)
+                self.gone.add(agent_id)
             else:
                 self.pool[agent_id] = candidate_of(duty)
 
@@ -222,12 +233,29 @@ def _route_batch_in(
     now: datetime,
     policies: Policies | None,
     avoid: Mapping[int, int],
+    snapshot: DutySnapshot | None = None,
 ) -> Routed:
     locked, waiting = _lock_waiting(s, ticket_ids)
     if not waiting:
         return Routed()  # gone, held by another router, or not waiting
-    batch = _Batch(s, now, policies or policies_in(s))
-    batch.route([to_route(locked[i]) for i in waiting], avoid)
+    policies = policies or policies_in(s)
+    reused = None if snapshot is None else snapshot.candidates_in(s, now)
+    if reused is None:
+        fresh = candidates_in(s, now)
+        if snapshot is not None:
+            snapshot.keep(fresh, now)
+    batch = _Batch(s, now, policies, fresh if reused is None else reused)
+    tickets = [to_route(locked[i]) for i in waiting]
+    batch.route(tickets, avoid)
+    left = [t for t in tickets if t.ticket_id not in batch.made]
+    if reused is not None and left and snapshot is not None:
+        # The reused view may lack someone who came on duty since: ask the roster itself.
+        fresh = candidates_in(s, now)
+        snapshot.keep(fresh, now)
+        batch.refresh(fresh)
+        batch.route(left, avoid)
+    if snapshot is not None:
+        snapshot.settle((batch.pool[i] for i in batch.held if i in batch.pool), batch.gone)
     for ticket_id, decision in batch.made.items():
         assign_in(
             s,
@@ -249,6 +277,7 @@ def _route_batch(
     now: datetime,
     policies: Policies | None,
     avoid: Mapping[int, int],
+    snapshot: DutySnapshot | None = None,
     attempts: int = 3,
 ) -> Routed:
     """One batch in its own transaction, run again when it lost a race (a deadlock, a busy
@@ -256,7 +285,7 @@ def _route_batch(
     for attempt in range(attempts):
         try:
             with db.write() as s:
-                return _route_batch_in(s, ticket_ids, now, policies, avoid)
+                return _route_batch_in(s, ticket_ids, now, policies, avoid, snapshot)
         except DBAPIError as exc:
             if not is_transient(exc) or attempt == attempts - 1:
                 raise
@@ -270,16 +299,19 @@ def route_batch(
     now: datetime,
     policy: PolicyArg = None,
     avoid: Mapping[int, int] | None = None,
+    snapshot: DutySnapshot | None = None,
 ) -> Routed:
     """Route these tickets in the given (queue) order, `BATCH` to a transaction, stopping once
     no agent on duty has room left. `avoid` maps a ticket to an agent who may not take it in
-    this pass (who just handed it back unopened)."""
+    this pass (who just handed it back unopened). With a `snapshot`, a recent view of who is on
+    duty may stand in for reading the roster (see snapshot.py)."""
     policies = None if policy is None else policies_for(db, policy)
     decisions: dict[int, Decision] = {}
     tickets: dict[int, Ticket] = {}
     spare = True
     for start in range(0, len(ticket_ids), BATCH):
-        routed = _route_batch(db, ticket_ids[start : start + BATCH], now, policies, avoid or {})
+        part = ticket_ids[start : start + BATCH]
+        routed = _route_batch(db, part, now, policies, avoid or {}, snapshot)
         decisions |= routed.decisions
         tickets |= routed.tickets
         spare = routed.spare
@@ -330,13 +362,24 @@ def drain_queue(
 
 
 def route_new(
-    db: Database, *, tickets: Sequence[Ticket], now: datetime, policy: PolicyArg = None
+    db: Database,
+    *,
+    tickets: Sequence[Ticket],
+    now: datetime,
+    policy: PolicyArg = None,
+    snapshot: DutySnapshot | None = None,
 ) -> Routed:
     """Offer tickets just created (and committed) to the agents on duty, in queue order. The
     tickets are already acknowledged: a failure here is logged and leaves them queued."""
     order = sorted((to_route(t) for t in tickets), key=queue_key)
     try:
-        return route_batch(db, ticket_ids=[t.ticket_id for t in order], now=now, policy=policy)
+        return route_batch(
+            db,
+            ticket_ids=[t.ticket_id for t in order],
+            now=now,
+            policy=policy,
+            snapshot=snapshot,
+        )
     except Exception:
         log.exception("routing new tickets failed; they stay queued")
         return Routed()

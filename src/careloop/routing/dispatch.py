@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from careloop.routing import actions
+from careloop.routing.snapshot import DutySnapshot
 from careloop.storage.engine import Database
 from careloop.tickets.tables import Ticket
 
@@ -48,6 +49,7 @@ class Dispatcher:
         self, db: Database, *, wait: float = WAIT_SECONDS, batch: int = actions.BATCH
     ) -> None:
         self.db = db
+        self.snapshot = DutySnapshot()  # who is on duty, as recently read (see snapshot.py)
         self.wait = wait
         self.batch = batch
         self.batches = 0
@@ -91,7 +93,9 @@ class Dispatcher:
         if not tickets:
             return {}
         if not self.running or len(tickets) > GROUP_MOST:
-            return actions.route_new(self.db, tickets=tickets, now=now).tickets
+            return actions.route_new(
+                self.db, tickets=tickets, now=now, snapshot=self.snapshot
+            ).tickets
         waiter = _Waiter(tickets, now)
         with self._changed:
             self._pending.append(waiter)
@@ -125,7 +129,9 @@ class Dispatcher:
                 tickets = [t for w in waiters for t in w.tickets]
                 # The instant of the latest request: every ticket of the batch exists by then.
                 now = max(w.now for w in waiters)
-                routed = actions.route_new(self.db, tickets=tickets, now=now).tickets
+                routed = actions.route_new(
+                    self.db, tickets=tickets, now=now, snapshot=self.snapshot
+                ).tickets
                 self.batches += 1
                 self.tickets += len(tickets)
                 for w in waiters:

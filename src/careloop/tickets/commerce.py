@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from careloop.errors import Conflict, Invalid, NotFound
 from careloop.storage import audit
@@ -110,6 +110,7 @@ def resolve_customer_in(
     if ref.source is not None and ref.external_id is not None:
         customer = s.scalar(
             select(Customer)
+            .options(lazyload(Customer.external_ids))  # read only when an id is added
             .join(CustomerExternalId)
             .where(CustomerExternalId.source == ref.source)
             .where(CustomerExternalId.external_id == ref.external_id)
@@ -117,6 +118,7 @@ def resolve_customer_in(
     if customer is None and ref.email:
         customer = s.scalar(
             select(Customer)
+            .options(lazyload(Customer.external_ids))
             .where(func.lower(Customer.email) == ref.email.lower())  # ix_customers_email_lower
             .order_by(Customer.id)
             .limit(1)
