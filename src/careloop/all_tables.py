@@ -1,6 +1,7 @@
 """Imports every domain's tables so Base.metadata is complete (migrations and tests use it)."""
 
 from careloop.accounts import tables as accounts_tables
+from careloop.alerts import delivery_tables as alerts_delivery_tables
 from careloop.insights import tables as insights_tables
 from careloop.jobs import tables as jobs_tables
 from careloop.routing import tables as routing_tables
@@ -12,6 +13,7 @@ from careloop.workforce import tables as workforce_tables
 
 __all__ = [
     "accounts_tables",
+    "alerts_delivery_tables",
     "audit",
     "commerce_tables",
     "insights_tables",

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careloop import __version__
 from careloop.api import accounts as accounts_api
+from careloop.api import alerts_delivery as alerts_delivery_api
 from careloop.api import attendance as attendance_api
 from careloop.api import board as board_api
 from careloop.api import commerce as commerce_api
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(hooks_api.router)
     app.include_router(jobs_api.router)
     app.include_router(insights_api.router)
+    app.include_router(alerts_delivery_api.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(

@@ -138,6 +138,15 @@ MATRIX = [
         {Role.ADMIN},
     ),
     ("GET", "/api/v1/sla/events", None, MANAGERS),
+    # Alert delivery: admins manage receivers; supervisors and viewers read them and the log.
+    ("GET", "/api/v1/alert-receivers", None, {Role.ADMIN, Role.SUPERVISOR, Role.VIEWER}),
+    (
+        "POST",
+        "/api/v1/alert-receivers",
+        {"name": "Hook {n}", "kind": "webhook", "url": "https://ops.example.com/hook"},
+        {Role.ADMIN},
+    ),
+    ("GET", "/api/v1/notifications", None, {Role.ADMIN, Role.SUPERVISOR, Role.VIEWER}),
 ]
 
 

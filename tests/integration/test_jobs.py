@@ -181,7 +181,14 @@ def test_a_long_run_renews_its_lease_so_nobody_takes_it_over(db, clock):
 
 def test_the_default_jobs_run_against_a_migrated_database(db, clock):
     names = [j.name for j in default_jobs()]
-    assert names == ["auto_clock_out", "queue_sweep", "hand_off", "sla_sweep", "insights_refresh"]
+    assert names == [
+        "auto_clock_out",
+        "queue_sweep",
+        "hand_off",
+        "sla_sweep",
+        "insights_refresh",
+        "alert_dispatch",
+    ]
     assert run_due(db, default_jobs(), now=clock.now(), owner="a") == names
     assert all(lease_row(db, n).last_error is None for n in names)
 

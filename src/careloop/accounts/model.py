@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     ROUTING_MANAGE = "routing:manage"  # routing policies (strategy, fallback, hand-off)
     SLA_MANAGE = "sla:manage"  # business calendars and SLA policies
     INSIGHTS_READ = "insights:read"  # dashboards and metrics (all brands, all teams)
+    ALERTS_READ = "alerts:read"  # alert receivers, notifications and their delivery log
+    ALERTS_MANAGE = "alerts:manage"  # alert receivers (chat hooks, e-mail, webhooks)
 
 
 P = Permission
@@ -50,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ATTENDANCE_OWN,
             P.ROUTING_BOARD,
             P.INSIGHTS_READ,
+            P.ALERTS_READ,
         }
     ),
     Role.AGENT: frozenset(
@@ -62,7 +65,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ATTENDANCE_OWN,
         }
     ),
-    Role.VIEWER: frozenset({P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ, P.INSIGHTS_READ}),
+    Role.VIEWER: frozenset(
+        {P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ, P.INSIGHTS_READ, P.ALERTS_READ}
+    ),
     # Systems that feed careloop: they create and upsert, and read back what they created;
     # a routing or planning system reads who is on duty; a BI tool or table reads metrics.
     Role.INTEGRATOR: frozenset(

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from careloop.alerts.notifier import DeliveryThread
 from careloop.clock import Clock, SystemClock
 from careloop.jobs.registry import configured_jobs
 from careloop.jobs.runner import Worker
@@ -26,9 +27,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the job runner with the app and stop it with it (`app.state.worker`), and the
     routing thread of `app.state.router` on real time (on a FakeClock requests route inline)."""
     worker = None
+    delivery = None  # alert notifications sent as soon as they are enqueued (alerts/notifier.py)
     if background_enabled(app.state.clock):
         worker = Worker(app.state.db, configured_jobs(), clock=app.state.clock)
         worker.start()
+        delivery = DeliveryThread(app.state.db, app.state.clock)
+        delivery.start()
     app.state.worker = worker
     router = getattr(app.state, "router", None)
     if router is not None and isinstance(app.state.clock, SystemClock):
@@ -38,6 +42,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if router is not None:
             await asyncio.to_thread(router.stop)
+        if delivery is not None:
+            await asyncio.to_thread(delivery.stop)
         if worker is not None:
             # Waiting for a running job must not block the event loop.
             await asyncio.to_thread(worker.stop)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from careloop.alerts.dispatch import run_dispatch
 from careloop.insights.refresh import refresh_rollups
 from careloop.jobs.runner import Job, with_now
 from careloop.routing.actions import drain_queue
@@ -32,6 +33,8 @@ def default_jobs() -> list[Job]:
         Job("sla_sweep", every=timedelta(minutes=1), run=with_now(sla_sweep)),
         # Recompute the dashboard rollups of the hours that changed since the last tick.
         Job("insights_refresh", every=timedelta(seconds=10), run=with_now(refresh_rollups)),
+        # Send due alert notifications (behind the in-process delivery thread of alerts/notifier).
+        Job("alert_dispatch", every=timedelta(seconds=1), run=run_dispatch),
     ]
 
 
