@@ -1,7 +1,9 @@
 """Imports every domain's tables so Base.metadata is complete (migrations and tests use it)."""
 
 from careloop.accounts import tables as accounts_tables
+from careloop.alerts import capa_tables as alerts_capa_tables
 from careloop.alerts import delivery_tables as alerts_delivery_tables
+from careloop.alerts import tables as alerts_tables
 from careloop.insights import tables as insights_tables
 from careloop.jobs import tables as jobs_tables
 from careloop.routing import tables as routing_tables
@@ -13,7 +15,9 @@ from careloop.workforce import tables as workforce_tables
 
 __all__ = [
     "accounts_tables",
+    "alerts_capa_tables",
     "alerts_delivery_tables",
+    "alerts_tables",
     "audit",
     "commerce_tables",
     "insights_tables",

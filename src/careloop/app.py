@@ -13,14 +13,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from careloop import __version__
 from careloop.api import accounts as accounts_api
+from careloop.api import alerts as alerts_api
 from careloop.api import alerts_delivery as alerts_delivery_api
 from careloop.api import attendance as attendance_api
 from careloop.api import board as board_api
+from careloop.api import capa as capa_api
 from careloop.api import commerce as commerce_api
 from careloop.api import errors
 from careloop.api import hooks as hooks_api
 from careloop.api import insights as insights_api
 from careloop.api import jobs as jobs_api
+from careloop.api import planning as planning_api
 from careloop.api import rosters as rosters_api
 from careloop.api import routing as routing_api
 from careloop.api import sla as sla_api
@@ -128,6 +131,9 @@ def create_app(
     app.include_router(jobs_api.router)
     app.include_router(insights_api.router)
     app.include_router(alerts_delivery_api.router)
+    app.include_router(planning_api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(capa_api.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(

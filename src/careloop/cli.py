@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -274,6 +275,42 @@ def shop_add(
     except DomainError as exc:
         raise typer.BadParameter(exc.message) from None
     typer.echo(f"shop {shop.id} ({shop.domain}) added; point its webhooks at /hooks/shopify")
+
+
+roster_app = typer.Typer(help="Rosters solved with OR-Tools CP-SAT.")
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("benchmark")
+def roster_benchmark(
+    paths: Annotated[list[Path], typer.Argument(help="Curtois & Qu instance files")],
+    time_limit: Annotated[float, typer.Option(help="seconds per instance")] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of rows")] = False,
+) -> None:
+    """Solve benchmark instances; print objective, bound, best known value and gap to it."""
+    import json
+
+    from careloop.errors import DomainError
+    from careloop.workforce.shift_benchmark import benchmark_row
+
+    rows = []
+    for path in paths:
+        try:
+            row = benchmark_row(path, time_limit=time_limit, workers=workers)
+        except (DomainError, OSError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        rows.append(row)
+        if not as_json:
+            gap = "-" if row["gap"] is None else f"{row['gap']:.2%}"
+            figures = [f"{row[k]!s:>6}" for k in ("objective", "bound", "best_known")]
+            typer.echo(
+                f"{row['instance']:<12} objective {figures[0]}  bound {figures[1]}"
+                f"  best known {figures[2]}  gap {gap:>7}  {row['seconds']:.1f} s"
+            )
+    if as_json:
+        typer.echo(json.dumps(rows))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     complaint_webhook_secret: str | None = None
     default_timezone: str = "UTC"
+    # Where people reach this careloop: the base of links in alert messages.
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,4 +42,5 @@ class Settings:
             ),
             complaint_webhook_secret=os.environ.get("CARELOOP_COMPLAINT_WEBHOOK_SECRET"),
             default_timezone=os.environ.get("CARELOOP_DEFAULT_TIMEZONE", "UTC"),
+            public_url=os.environ.get("CARELOOP_PUBLIC_URL", defaults.public_url).rstrip("/"),
         )

@@ -147,6 +147,10 @@ MATRIX = [
         {Role.ADMIN},
     ),
     ("GET", "/api/v1/notifications", None, {Role.ADMIN, Role.SUPERVISOR, Role.VIEWER}),
+    # Root-cause tasks: supervisors and admins manage them; agents and viewers read them.
+    ("GET", "/api/v1/capa", None, WRITERS | {Role.VIEWER}),
+    ("GET", "/api/v1/tickets/{tid}/trace", None, WRITERS | {Role.VIEWER}),
+    ("POST", "/api/v1/capa", {"title": "Task {n}", "category": "other"}, MANAGERS),
 ]
 
 

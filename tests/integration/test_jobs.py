@@ -188,6 +188,9 @@ def test_the_default_jobs_run_against_a_migrated_database(db, clock):
         "sla_sweep",
         "insights_refresh",
         "alert_dispatch",
+        "alert_evaluate",
+        "alert_escalate",
+        "capa_verify",
     ]
     assert run_due(db, default_jobs(), now=clock.now(), owner="a") == names
     assert all(lease_row(db, n).last_error is None for n in names)

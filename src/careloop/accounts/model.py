@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     INSIGHTS_READ = "insights:read"  # dashboards and metrics (all brands, all teams)
     ALERTS_READ = "alerts:read"  # alert receivers, notifications and their delivery log
     ALERTS_MANAGE = "alerts:manage"  # alert receivers (chat hooks, e-mail, webhooks)
+    CAPA_READ = "capa:read"  # root-cause tasks, trace back and forward
+    CAPA_MANAGE = "capa:manage"  # open, edit, move and close root-cause tasks
 
 
 P = Permission
@@ -53,6 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ROUTING_BOARD,
             P.INSIGHTS_READ,
             P.ALERTS_READ,
+            P.CAPA_READ,
+            P.CAPA_MANAGE,
         }
     ),
     Role.AGENT: frozenset(
@@ -63,10 +67,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.COMMERCE_READ,
             P.WORKFORCE_READ,
             P.ATTENDANCE_OWN,
+            P.CAPA_READ,
         }
     ),
     Role.VIEWER: frozenset(
-        {P.TICKETS_READ, P.COMMERCE_READ, P.WORKFORCE_READ, P.INSIGHTS_READ, P.ALERTS_READ}
+        {
+            P.TICKETS_READ,
+            P.COMMERCE_READ,
+            P.WORKFORCE_READ,
+            P.INSIGHTS_READ,
+            P.ALERTS_READ,
+            P.CAPA_READ,
+        }
     ),
     # Systems that feed careloop: they create and upsert, and read back what they created;
     # a routing or planning system reads who is on duty; a BI tool or table reads metrics.

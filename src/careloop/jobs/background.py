@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from careloop.alerts.notifier import DeliveryThread
+from careloop.alerts.watcher import EvaluatorThread
 from careloop.clock import Clock, SystemClock
 from careloop.jobs.registry import configured_jobs
 from careloop.jobs.runner import Worker
@@ -27,12 +28,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the job runner with the app and stop it with it (`app.state.worker`), and the
     routing thread of `app.state.router` on real time (on a FakeClock requests route inline)."""
     worker = None
+    evaluator = None
     delivery = None  # alert notifications sent as soon as they are enqueued (alerts/notifier.py)
     if background_enabled(app.state.clock):
         worker = Worker(app.state.db, configured_jobs(), clock=app.state.clock)
         worker.start()
         delivery = DeliveryThread(app.state.db, app.state.clock)
         delivery.start()
+        evaluator = EvaluatorThread(app.state.db, app.state.clock)  # alerts on events
+        evaluator.start()
     app.state.worker = worker
     router = getattr(app.state, "router", None)
     if router is not None and isinstance(app.state.clock, SystemClock):
@@ -42,6 +46,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if router is not None:
             await asyncio.to_thread(router.stop)
+        if evaluator is not None:
+            await asyncio.to_thread(evaluator.stop)
         if delivery is not None:
             await asyncio.to_thread(delivery.stop)
         if worker is not None:

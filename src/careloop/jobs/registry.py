@@ -9,7 +9,10 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from careloop.alerts.capa_verify import verify_capa_tasks
 from careloop.alerts.dispatch import run_dispatch
+from careloop.alerts.escalate import run_escalation
+from careloop.alerts.evaluate import run_evaluation
 from careloop.insights.refresh import refresh_rollups
 from careloop.jobs.runner import Job, with_now
 from careloop.routing.actions import drain_queue
@@ -35,6 +38,12 @@ def default_jobs() -> list[Job]:
         Job("insights_refresh", every=timedelta(seconds=10), run=with_now(refresh_rollups)),
         # Send due alert notifications (behind the in-process delivery thread of alerts/notifier).
         Job("alert_dispatch", every=timedelta(seconds=1), run=run_dispatch),
+        # Evaluate every alert rule (behind the event-driven evaluator of alerts/watcher).
+        Job("alert_evaluate", every=timedelta(minutes=1), run=run_evaluation),
+        # Escalate unacknowledged firing alerts whose wait passed; flush alert groups come due.
+        Job("alert_escalate", every=timedelta(seconds=30), run=run_escalation),
+        # Mark root-cause verification done where the watched series stayed under its bound.
+        Job("capa_verify", every=timedelta(hours=1), run=verify_capa_tasks),
     ]
 
 

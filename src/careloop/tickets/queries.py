@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Integer, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from careloop.storage.audit import AuditEntry
@@ -191,3 +191,43 @@ def open_tickets_by_assignee(s: Session, assignee_ids: Sequence[int]) -> dict[in
         .group_by(Ticket.assignee_id)
     )
     return {assignee: count for assignee, count in rows if assignee is not None}
+
+
+ARRIVAL_GROUPS = {
+    "language": Ticket.language,
+    "category": Ticket.category,
+    "channel": Ticket.channel,
+}
+
+
+def arrivals_per_interval(
+    db: Database, *, since: datetime, until: datetime, seconds: int, group_by: Sequence[str]
+) -> list[tuple[int, tuple[str | None, ...], int]]:
+    """Tickets created in [since, until) per interval (its index from `since`, `seconds` long)
+    and per group of `group_by` (language, category, channel), in one GROUP BY."""
+    start = int(since.timestamp())
+    if db.is_postgres:
+        offset = func.extract("epoch", Ticket.created_at) - start
+        bucket = func.cast(func.floor(offset / seconds), Integer).label("bucket")
+    else:
+        # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' and strftime rounds the fraction, so it is
+        # cut first; whole seconds are integers, and their division truncates (offset >= 0).
+        second = func.substr(Ticket.created_at, 1, 19)
+        offset = func.cast(func.strftime("%s", second), Integer) - start
+        bucket = (offset // seconds).label("bucket")
+    dims = [ARRIVAL_GROUPS[g] for g in group_by]
+    stmt = (
+        select(bucket, *dims, func.count())
+        .where(Ticket.created_at >= since, Ticket.created_at < until)
+        .group_by(bucket, *dims)
+    )
+    with db.read() as s:
+        rows = s.execute(stmt).all()
+    return [
+        (
+            int(row[0]),
+            tuple(None if v is None else str(getattr(v, "value", v)) for v in row[1:-1]),
+            int(row[-1]),
+        )
+        for row in rows
+    ]

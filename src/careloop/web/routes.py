@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from careloop.web import (
+    alerts_ack,
     attendance,
     auth,
     board,
+    capa,
     commerce,
     inbox,
     insights,
@@ -35,5 +37,7 @@ for module in (
     board,
     views,
     insights,
+    capa,
+    alerts_ack,
 ):
     router.include_router(module.router)
