@@ -13,6 +13,7 @@ from careloop.web import (
     commerce,
     inbox,
     insights,
+    planning,
     roster,
     roster_edit,
     roster_leave,
@@ -39,5 +40,6 @@ for module in (
     insights,
     capa,
     alerts_ack,
+    planning,
 ):
     router.include_router(module.router)
