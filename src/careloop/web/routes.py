@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from careloop.web import (
+    alerts,
     alerts_ack,
+    alerts_rules,
     attendance,
     auth,
     board,
@@ -40,6 +42,8 @@ for module in (
     insights,
     capa,
     alerts_ack,
+    alerts_rules,  # before alerts: /alerts/rules is not an alert's id
+    alerts,
     planning,
 ):
     router.include_router(module.router)
