@@ -4,6 +4,7 @@ from careloop.accounts import tables as accounts_tables
 from careloop.alerts import capa_tables as alerts_capa_tables
 from careloop.alerts import delivery_tables as alerts_delivery_tables
 from careloop.alerts import tables as alerts_tables
+from careloop.demo import inbox_tables as demo_inbox_tables
 from careloop.insights import tables as insights_tables
 from careloop.jobs import tables as jobs_tables
 from careloop.routing import tables as routing_tables
@@ -20,6 +21,7 @@ __all__ = [
     "alerts_tables",
     "audit",
     "commerce_tables",
+    "demo_inbox_tables",
     "insights_tables",
     "jobs_tables",
     "requests",

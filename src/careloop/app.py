@@ -19,6 +19,7 @@ from careloop.api import attendance as attendance_api
 from careloop.api import board as board_api
 from careloop.api import capa as capa_api
 from careloop.api import commerce as commerce_api
+from careloop.api import demo_inbox as demo_inbox_api
 from careloop.api import errors
 from careloop.api import hooks as hooks_api
 from careloop.api import insights as insights_api
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(attendance_api.router)
     app.include_router(board_api.router)
     app.include_router(hooks_api.router)
+    app.include_router(demo_inbox_api.router)
     app.include_router(jobs_api.router)
     app.include_router(insights_api.router)
     app.include_router(alerts_delivery_api.router)

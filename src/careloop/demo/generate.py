@@ -20,6 +20,7 @@ from careloop.accounts.model import Role
 from careloop.accounts.tables import User
 from careloop.clock import SystemClock
 from careloop.demo import aftersales, people, store
+from careloop.demo import alerts as demo_alerts
 from careloop.demo import orders as order_plans
 from careloop.demo import sla as demo_sla
 from careloop.demo import workforce as demo_workforce
@@ -135,6 +136,9 @@ def load_demo(
     report.counts |= wc | {"shifts": wc.get("published_shifts", 0) + wc.get("draft_shifts", 0)}
     report.workforce_seconds = time.perf_counter() - workforce_started
     report.counts["tickets_with_sla"] = demo_sla.load_sla(db, now=window.now, brand_ids=brand_ids)
+    report.planted += demo_alerts.load_alerts(
+        db, now=window.now, orders=orders, tickets=tickets
+    ).lines()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from careloop.web import (
     alerts,
     alerts_ack,
+    alerts_demo,
     alerts_rules,
     attendance,
     auth,
@@ -42,6 +43,7 @@ for module in (
     insights,
     capa,
     alerts_ack,
+    alerts_demo,
     alerts_rules,  # before alerts: /alerts/rules is not an alert's id
     alerts,
     planning,
