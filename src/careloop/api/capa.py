@@ -35,6 +35,7 @@ from careloop.alerts.capa_schemas import (
     VerificationOut,
 )
 from careloop.api.deps import DB, Now, PathId, QueryId, require
+from careloop.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["capa"])
 
@@ -140,11 +141,10 @@ def trace_forward(
 def trace_forward_csv(_: Reader, db: DB, sku: Text64, batch: Text64) -> StreamingResponse:
     """The same receivers, all of them, as CSV (instants in UTC)."""
     chunks = trace.csv_chunks(db, sku, batch)
-    name = f"receivers-{sku}-{batch}.csv".replace('"', "")
     return StreamingResponse(
         chunks,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers=attachment(f"receivers-{sku}-{batch}.csv"),
     )
 
 

@@ -19,6 +19,7 @@ from careloop.alerts import capa_trace as trace
 from careloop.alerts.capa_model import CATEGORIES, STAGES
 from careloop.alerts.capa_schemas import CapaCreate, LinkIn, StageUpdate
 from careloop.api.deps import MAX_ROW_ID, PathId
+from careloop.downloads import attachment
 from careloop.errors import DomainError, Invalid, field_errors
 from careloop.web import session
 from careloop.web.access import Db, Now, WebRoute, require_page
@@ -205,8 +206,7 @@ def receivers_csv(
     batch: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> StreamingResponse:
     chunks = trace.csv_chunks(db, sku, batch)
-    name = f"receivers-{sku}-{batch}.csv".replace('"', "")
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    disposition = attachment(f"receivers-{sku}-{batch}.csv")
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=disposition)
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from careloop.accounts.model import Permission, Principal
+from careloop.downloads import attachment
 from careloop.errors import Forbidden, NotFound
 from careloop.storage.engine import Database
 from careloop.tickets import grid_export
@@ -196,7 +197,7 @@ def export_response(
         return StreamingResponse(
             grid_export.csv_chunks(db, spec, titles, fmt),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers=attachment(filename),
         )
     handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="careloop-export-")
     os.close(handle)
