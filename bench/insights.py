@@ -5,8 +5,8 @@ For each backend and each size (--orders, e.g. 100000,1000000; tickets are 30% o
 a fresh migrated database (a temporary SQLite file; a scratch PostgreSQL database
 `careloop_bench_insights`, dropped afterwards) is filled by `load_large_demo` at a fixed `now`
 (a year of orders with seasonality and the planted problems), the rollups rebuilt from
-scratch, then every panel below is answered --repeat (15) times each way, alternating, after
-one warm-up of each:
+scratch (fact by fact, each timed), then every panel below is answered --repeat (15) times
+each way, alternating, after one warm-up of each:
 
 - rollups: `insights.queries.run_query` (the API's path, the total included);
 - plain: one GROUP BY per measure over the fact's base-table SELECT (`insights.facts`: the
@@ -14,10 +14,17 @@ one warm-up of each:
 
 Both answers are compared; a mismatch is printed and the run exits 1. Printed per panel:
 p50 and p95 in ms of each, and the ratio of the p95s. The default period is the 30 days
-before `now`, as the dashboards open; one panel reads the whole year.
+before `now`, as the dashboards open; one panel reads the whole year, and one ends 10 hours
+before `now`, so its first and last days are partly read from hour rows or the base tables.
 
     .venv/bin/python bench/insights.py [--backends sqlite,postgresql] [--orders 100000,1000000]
-                                       [--repeat 15] [--postgres-url URL]
+                                       [--repeat 15] [--postgres-url URL] [--keep DIR]
+                                       [--no-rebuild] [--panels WORD,WORD]
+
+--keep DIR keeps the loaded data for the next run (SQLite: a file in DIR; PostgreSQL: the
+database `insights_bench_<orders>`, not dropped) and loads it only when it is not there yet;
+--no-rebuild then measures the rollups as they are; --panels runs the panels whose names hold
+one of the words.
 """
 
 from __future__ import annotations
@@ -27,28 +34,34 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+import psycopg
+from psycopg import sql
+from sqlalchemy import case, distinct, func, select, text
+from sqlalchemy.engine import make_url
 
 from careloop.demo.large import load_large_demo
 from careloop.insights import facts
-from careloop.insights.cubes import EXCEPTION_STATUSES
+from careloop.insights.cubes import EXCEPTION_STATUSES, FACTS
 from careloop.insights.model import METRICS, Kind, Measure, nearest_rank
 from careloop.insights.queries import Query, parse_query, run_query
 from careloop.insights.refresh import rebuild_rollups
-from careloop.insights.tables import InsightHistogram, InsightRollup
+from careloop.insights.tables import InsightChange, InsightHistogram, InsightRollup
 from careloop.storage.engine import Database
 from careloop.storage.migrate import upgrade
+from careloop.tickets.commerce_tables import Order
 from intake import _database, _machine, _postgres_facts  # bench/ is on the path of its scripts
 
 NOW = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
 START = NOW - timedelta(days=30)
 BENCH_DB = "careloop_bench_insights"
+KEPT_DB = "insights_bench"
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,7 @@ class Panel:
     interval: str | None = None
     days: int = 30
     limit: int | None = None
+    ragged: int = 0  # the period ends this many hours before now (edges of whole hours)
 
 
 PANELS = [
@@ -78,6 +92,12 @@ PANELS = [
         limit=10,
     ),
     Panel("support: first response p90 by team", "first_response_time_p90", ("team",)),
+    Panel(
+        "support: the same, ending at 14:00 (ragged hours)",
+        "first_response_time_p90",
+        ("team",),
+        ragged=10,
+    ),
     Panel("support: SLA attainment by agent", "sla_first_response_attainment", ("agent",)),
     Panel(
         "quality: quality complaints by SKU, batch",
@@ -236,36 +256,84 @@ def _time(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return times[len(times) // 2], times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
+@contextmanager
+def _kept(backend: str, postgres_url: str, keep: Path, orders: int) -> Iterator[str]:
+    """A database kept between runs: a file in `keep`, or a PostgreSQL database left in place."""
+    if backend == "sqlite":
+        keep.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{keep / f'{KEPT_DB}_{orders}.db'}"
+        return
+    admin = make_url(postgres_url).set(drivername="postgresql")
+    name = f"{KEPT_DB}_{orders}"
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not found:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield admin.set(database=name).render_as_string(hide_password=False)
+
+
+def _wipe_rollups(db: Database) -> None:
+    """Empty the rollup tables (not timed): DELETE without WHERE is SQLite's truncate."""
+    with db.write() as s:
+        for table in (InsightRollup, InsightHistogram, InsightChange):
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text(f"TRUNCATE {table.__tablename__}"))
+            else:
+                s.execute(table.__table__.delete())
+
+
+def _panels(words: str) -> list[Panel]:
+    wanted = [w for w in words.split(",") if w]
+    return [p for p in PANELS if not wanted or any(w in p.name for w in wanted)]
+
+
 def run(backend: str, orders: int, args: argparse.Namespace, scratch: Path) -> list[dict[str, Any]]:
     results = []
-    with _database(backend, args.postgres_url, scratch, f"{BENCH_DB}_{orders}") as url:
+    where = (
+        _kept(backend, args.postgres_url, Path(args.keep), orders)
+        if args.keep
+        else _database(backend, args.postgres_url, scratch, f"{BENCH_DB}_{orders}")
+    )
+    with where as url:
         upgrade(url)
         db = Database(url)
+        with db.read() as s:
+            held = s.scalar(select(func.count()).select_from(Order))
         t = time.perf_counter()
-        load_large_demo(db, seed=7, orders=orders, tickets=int(orders * 0.3), now=NOW)
+        if not held:
+            load_large_demo(db, seed=7, orders=orders, tickets=int(orders * 0.3), now=NOW)
         loaded = time.perf_counter() - t
+        if held and not args.no_rebuild:
+            _wipe_rollups(db)  # kept data: rebuild from scratch as after a fresh load
         t = time.perf_counter()
-        written = rebuild_rollups(db)
+        written: dict[str, int] = {}
+        seconds: dict[str, float] = {}
+        for name in [] if args.no_rebuild else list(FACTS):
+            one = time.perf_counter()
+            written.update(rebuild_rollups(db, facts=[name]))
+            seconds[name] = round(time.perf_counter() - one)
         rebuilt = time.perf_counter() - t
         with db.read() as s:
             rows = s.scalar(select(func.count()).select_from(InsightRollup))
             hist = s.scalar(select(func.count()).select_from(InsightHistogram))
         print(
             f"\n{backend}, {orders:,} orders, {int(orders * 0.3):,} tickets:"
-            f" loaded in {loaded:.0f} s,"
-            f" rollups rebuilt in {rebuilt:.0f} s ({rows:,} rollup rows, {hist:,} histogram rows;"
-            f" per fact {written})",
+            f" loaded in {loaded:.0f} s{'' if not held else ' (kept from before)'},"
+            f" rollups rebuilt in {rebuilt:.0f} s{' (no rebuild)' if args.no_rebuild else ''}"
+            f" ({rows:,} rollup rows, {hist:,} histogram rows;"
+            f" rows written per fact {written}; seconds per fact {seconds})",
             flush=True,
         )
         print(
             f"  {'panel':52} {'rollup p50':>10} {'p95':>7}"
             f" {'plain p50':>10} {'p95':>8} {'x p95':>6}"
         )
-        for p in PANELS:
+        for p in _panels(args.panels):
+            end = NOW - timedelta(hours=p.ragged)
             q = parse_query(
                 p.metric,
-                start=NOW - timedelta(days=p.days),
-                end=NOW,
+                start=end - timedelta(days=p.days),
+                end=end,
                 group_by=p.group_by,
                 filters=p.filters,
                 interval=p.interval,
@@ -300,6 +368,9 @@ def main() -> int:
     parser.add_argument("--orders", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", default="", help="keep the loaded data here and reuse it")
+    parser.add_argument("--no-rebuild", action="store_true", help="measure the rollups as kept")
+    parser.add_argument("--panels", default="", help="only panels whose names hold these words")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     sizes = [int(x) for x in args.orders.split(",") if x]

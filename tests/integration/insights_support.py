@@ -31,6 +31,9 @@ from careloop.workforce.tables import Agent, Team
 
 T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 DAYS = 6
+# A quarter of the rows fall in the two whole UTC months before T0 (September and October), so
+# queries over whole months read month rows.
+EARLY = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 CARRIERS = ["dhl", "ups", "fedex"]
 COUNTRIES = ["US", "DE", "NG"]
 REGIONS = {"US": ["CA", "NY"], "DE": ["BY"], "NG": ["LA", "AB"]}
@@ -39,6 +42,8 @@ BATCHES = ["B1", "B2"]
 
 
 def _at(rng: random.Random) -> datetime:
+    if rng.random() < 0.25:
+        return EARLY + timedelta(seconds=rng.randrange(int((T0 - EARLY).total_seconds())))
     return T0 + timedelta(seconds=rng.randrange(DAYS * 86400))
 
 

@@ -330,9 +330,10 @@ def test_the_world_map_is_keyed_by_alpha_2(client, make_user, sign_in):
 
 
 # Statements per page: the signed-in user and the brands (support: teams and users too), then
-# the metric queries: a sum or a percentile is one statement, a ratio two (numerator and
-# denominator), each again for the total when grouped or by day; a card runs for the period and
-# the one before (the state now once). Overview: 2 + cards 17 + charts 14.
+# the metric queries: a sum is one statement, a ratio two (numerator and denominator), a
+# percentile one when nothing is binned in the period (as here) and two otherwise (coarse bins,
+# then the fine bins of the rank's), each again for the total when grouped or by day; a card
+# runs for the period and the one before (the state now once). Overview: 2 + cards 17 + charts 14.
 STATEMENTS = {"": 33, "/support": 43, "/quality": 26, "/logistics": 30}
 
 

@@ -7,8 +7,8 @@ and the metric definitions in model.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 MAX_CUBE_DIMS = 10  # rollup rows have columns d0..d9
 
@@ -20,24 +20,37 @@ class Fact:
     order's SKUs): a measure marked `distinct` may only be summed over cubes whose splitting
     dims the query also groups or filters by.
 
-    `cubes` are the dim sets kept, smallest first; the first `hourly` of them are kept by hour
-    and by day, the others (wider: more rows per hour than an hour has facts) by day only."""
+    `cubes` are the dim sets kept, smallest first; the first `hourly` of them are kept by hour,
+    the others (wider: more rows per hour than an hour has facts) not. All are kept by UTC day,
+    and by UTC month but for those in `unmonthly`: the widest, whose month rows hardly compress
+    and would make the refresh of a month (summed again from its days) several times dearer.
+    `histogram_cubes` maps the cubes that also keep duration histograms to the grains they
+    keep them at ("h", "d")."""
 
     name: str
     instant: str  # what the bucket hour is the hour of, in words
     dims: tuple[str, ...]
     measures: tuple[str, ...]
     histograms: tuple[str, ...] = ()
-    # The cubes that also keep duration histograms (a histogram row per bin compresses only
-    # where many tickets share a row): the small ones and the one of every dim.
-    histogram_cubes: frozenset[tuple[str, ...]] = frozenset()
+    histogram_cubes: Mapping[tuple[str, ...], str] = field(
+        default_factory=dict, hash=False, compare=False
+    )
     cubes: tuple[tuple[str, ...], ...] = ()
     hourly: int = 0
+    unmonthly: frozenset[tuple[str, ...]] = frozenset()
     splitting: frozenset[str] = frozenset()
     distinct: frozenset[str] = frozenset()
 
     def measure_index(self, measure: str) -> int:
         return self.measures.index(measure)
+
+    def kept(self, cube: int, grain: str, *, histogram: bool = False) -> bool:
+        """Whether rows of `cube` (sums, or histograms) are kept at `grain`."""
+        if histogram:
+            return grain in self.histogram_cubes.get(self.cubes[cube], "")
+        if grain == "m":
+            return self.cubes[cube] not in self.unmonthly
+        return grain != "h" or cube < self.hourly
 
 
 def _fact(
@@ -113,18 +126,23 @@ FACTS: dict[str, Fact] = {
                 ("category", "sku", "batch"),
                 ("brand", "country", "channel", "category", "sku", "batch"),
             ],
-            histograms=("time_to_assignment", "first_response_time", "resolution_time"),
-            histogram_cubes=frozenset(
-                {
-                    (),
-                    ("category",),
-                    ("country",),
-                    ("team",),
-                    ("team", "agent"),
-                    ("brand", "country", "channel"),
-                    TICKET_DIMS,
-                }
+            unmonthly=frozenset(
+                {("brand", "country", "channel", "category", "sku", "batch"), TICKET_DIMS}
             ),
+            histograms=("time_to_assignment", "first_response_time", "resolution_time"),
+            # A histogram row per bin compresses only where many tickets share a row: hour rows
+            # for the totals alone (cards, trends in any zone), day rows for these cubes. Grouped
+            # percentiles read the hours at a period's edges from the base tables, whole months
+            # from day rows (the coarse bins keep that cheap, and the refresh of a month short).
+            histogram_cubes={
+                (): "hd",
+                ("category",): "d",
+                ("country",): "d",
+                ("team",): "d",
+                ("team", "agent"): "d",
+                ("brand", "country", "channel"): "d",
+                TICKET_DIMS: "d",
+            },
         ),
         _fact(
             "deliveries",
@@ -140,6 +158,9 @@ FACTS: dict[str, Fact] = {
                 (*ORDER_DIMS, "sku"),
                 (*ORDER_DIMS, "batch"),
             ],
+            unmonthly=frozenset(
+                {(*ORDER_DIMS, "sku"), (*ORDER_DIMS, "batch"), (*ORDER_DIMS, "sku", "batch")}
+            ),
             splitting=frozenset({"sku", "batch"}),
             distinct=frozenset({"orders"}),
         ),
@@ -150,6 +171,7 @@ FACTS: dict[str, Fact] = {
             ("returns", "returned_units"),
             hourly=[(), ("country",), GLOBAL, ORDER_DIMS],
             daily=[("sku", "batch"), (*GLOBAL, "sku", "batch")],
+            unmonthly=frozenset({(*ORDER_DIMS, "sku", "batch", "reason")}),
         ),
         _fact(
             "shipments",
@@ -157,6 +179,7 @@ FACTS: dict[str, Fact] = {
             (*ORDER_DIMS, "status"),
             ("shipments", "exceptions", "delivered"),
             hourly=[("carrier", "region"), ("brand", "country", "carrier"), ORDER_DIMS],
+            unmonthly=frozenset({(*ORDER_DIMS, "status")}),
         ),
         _fact(
             "replies",
@@ -191,18 +214,16 @@ def choose_cube(
     needed: Iterable[str],
     *,
     distinct: bool,
-    hourly: bool = False,
+    grain: str = "d",
     histogram: bool = False,
 ) -> CubeChoice | None:
-    """The smallest cube of `fact` that holds every needed dim (kept by hour when `hourly`);
-    for a distinct measure, one whose splitting dims are all needed too (so nothing counted
-    once is summed twice). None: no cube fits (the caller reads the base tables)."""
+    """The smallest cube of `fact` that holds every needed dim and is kept at `grain` (with
+    histograms when `histogram`); for a distinct measure, one whose splitting dims are all
+    needed too (so nothing counted once is summed twice). None: no cube fits (the caller
+    reads the base tables)."""
     want = set(needed)
-    cubes = fact.cubes[: fact.hourly] if hourly else fact.cubes
-    for index, dims in enumerate(cubes):
-        if not want <= set(dims):
-            continue
-        if histogram and dims not in fact.histogram_cubes:
+    for index, dims in enumerate(fact.cubes):
+        if not want <= set(dims) or not fact.kept(index, grain, histogram=histogram):
             continue
         if distinct and (set(dims) & fact.splitting) - want:
             continue

@@ -16,15 +16,15 @@ from them, so the rollups always equal what these queries say. What each fact co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import String, and_, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from careloop.insights.cubes import EXCEPTION_STATUSES
+from careloop.insights.cubes import EXCEPTION_STATUSES, TICKET_DIMS
 from careloop.insights.model import duration_bin
 from careloop.sla.tables import SlaEvent, SlaPolicy
 from careloop.tickets.commerce_tables import Brand, LineItem, Order, Return, Shipment
@@ -288,6 +288,35 @@ def atoms(s: Session, fact: str, start: datetime, end: datetime) -> Iterator[Ato
     query, make = _READERS[fact]
     for row in s.execute(query(start, end)).yield_per(5000):
         yield make(row)
+
+
+# Where a ticket's dims and the instants its durations end at sit in the tickets' SELECT.
+_TICKET_DIM_AT = {d: i + 1 for i, d in enumerate(TICKET_DIMS)}
+_DURATION_AT = {"time_to_assignment": 11, "first_response_time": 12, "resolution_time": 13}
+
+
+def durations(
+    s: Session, histogram: str, dims: Sequence[str], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, tuple[str | None, ...], int]]:
+    """(creation, the `dims`, the duration's bin) of each ticket created in [start, end) that
+    has the duration. Only these columns are selected from the tickets' SELECT, so the database
+    leaves out the joins and subqueries the others need: a percentile's edge hours read fast."""
+    sub = _tickets(start, end).subquery()
+    columns = list(sub.c)
+    ends = columns[_DURATION_AT[histogram]]
+    # The instants as the driver gives them (SQLite: text in a fixed naive-UTC form), parsed
+    # here: the column type's per-row processing cost more than the query.
+    stmt = select(
+        type_coerce(columns[0], String),
+        type_coerce(ends, String),
+        *[columns[_TICKET_DIM_AT[d]] for d in dims],
+    ).where(ends.is_not(None))
+    for created, ended, *values in s.execute(stmt):
+        if isinstance(created, str):
+            created = datetime.fromisoformat(created).replace(tzinfo=UTC)
+            ended = datetime.fromisoformat(ended).replace(tzinfo=UTC)
+        bin_ = duration_bin((ended - created).total_seconds())
+        yield created, tuple(_text(v) for v in values), bin_
 
 
 def span(s: Session, fact: str) -> tuple[datetime | None, datetime | None]:

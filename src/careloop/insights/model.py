@@ -241,15 +241,36 @@ def duration_bin(seconds: float) -> int:
     return s - s % step
 
 
-def nearest_rank(histogram: Mapping[int, int], quantile: float) -> int | None:
-    """The smallest bin with at least `quantile` of the counts at or below it."""
-    total = sum(histogram.values())
-    if total == 0:
+def coarse_bin(fine: int) -> int:
+    """The coarse bin of a duration bin: its first significant digit (under 10 s, itself).
+    Histograms keep coarse counts beside the fine ones, so a percentile first finds its coarse
+    bin in few rows, then reads the fine bins of that coarse bin alone."""
+    step = 1
+    while fine >= step * 10:
+        step *= 10
+    return fine - fine % step
+
+
+def quantile_rank(total: int, quantile: float) -> int | None:
+    """The nearest rank (1-based) of `quantile` among `total` counts; None when empty."""
+    if total <= 0:
         return None
-    rank = max(1, math.ceil(quantile * total))
+    return max(1, math.ceil(quantile * total))
+
+
+def rank_bin(histogram: Mapping[int, int], rank: int) -> tuple[int, int]:
+    """The smallest bin with at least `rank` counts at or below it, and the rank left within
+    that bin (what a finer histogram of the bin is searched for)."""
     seen = 0
     for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= rank:
-            return value
-    raise AssertionError("unreachable: the ranks add up to the total")
+        n = histogram[value]
+        if seen + n >= rank:
+            return value, rank - seen
+        seen += n
+    raise ValueError("the rank is above the counts")
+
+
+def nearest_rank(histogram: Mapping[int, int], quantile: float) -> int | None:
+    """The smallest bin with at least `quantile` of the counts at or below it."""
+    rank = quantile_rank(sum(histogram.values()), quantile)
+    return None if rank is None else rank_bin(histogram, rank)[0]

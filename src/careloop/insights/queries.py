@@ -1,6 +1,7 @@
 """Answering a metric query from the rollups: pick the smallest cube that holds the query's
-dims, read whole UTC days from day rows and the ragged edges from hour rows, fold buckets
-into the asked interval in the asked time zone, then combine measures into the metric.
+dims, read whole UTC months from month rows (totals only), whole UTC days from day rows and the
+ragged edges from hour rows, fold buckets into the asked interval in the asked time zone, then
+combine measures into the metric.
 
 The backlog metrics describe now, not a period; they read the open tickets themselves
 (through the status index: only open tickets are touched).
@@ -10,17 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careloop.errors import Invalid, NotFound
 from careloop.insights.backlog import backlog
-from careloop.insights.cubes import FACTS, CubeChoice, Fact, choose_cube
+from careloop.insights.cubes import FACTS, Fact
 from careloop.insights.facts import Atom, atoms
 from careloop.insights.model import (
     DIMENSIONS,
@@ -29,28 +30,26 @@ from careloop.insights.model import (
     Measure,
     Metric,
     Unit,
-    nearest_rank,
 )
+from careloop.insights.percentiles import percentiles
+from careloop.insights.plan import Key, Query, cube_rows, period_label, plan_reads
 from careloop.insights.refresh import hour_of
-from careloop.insights.tables import DIM_COLUMNS, InsightHistogram, InsightRollup
+from careloop.insights.tables import DIM_COLUMNS, InsightRollup
 from careloop.storage.engine import Database
+
+__all__ = [  # Query lives in plan.py; callers take it from here with the rest
+    "MAX_GROUPS",
+    "Query",
+    "dimension_labels",
+    "local_day_start",
+    "metric_catalogue",
+    "parse_query",
+    "run_query",
+]
 
 INTERVALS = ("hour", "day", "week")
 MAX_SPAN = timedelta(days=3 * 366)
 MAX_GROUPS = 3
-Key = tuple[str | None, ...]  # (period?, *group values)
-
-
-@dataclass(frozen=True)
-class Query:
-    metric: Metric
-    start: datetime
-    end: datetime
-    group_by: tuple[str, ...] = ()
-    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    interval: str | None = None
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    limit: int | None = None
 
 
 def parse_query(
@@ -103,86 +102,6 @@ def parse_query(
 # --- reading sums from the rollups -----------------------------------------------------------
 
 
-def _segments(q: Query) -> list[tuple[str, datetime, datetime]]:
-    """[start, end) as hour and day ranges: day rows for whole UTC days, unless the buckets must
-    fold into hours or into days of another zone, which only hour rows can do exactly."""
-    if q.interval == "hour" or (q.interval is not None and q.tz.key != "UTC"):
-        return [("h", q.start, q.end)]
-    first_day = q.start.replace(hour=0) + (timedelta(days=1) if q.start.hour else timedelta())
-    last_day = q.end.replace(hour=0)
-    if first_day >= last_day:
-        return [("h", q.start, q.end)]
-    out = [("d", first_day, last_day)]
-    if q.start < first_day:
-        out.append(("h", q.start, first_day))
-    if last_day < q.end:
-        out.append(("h", last_day, q.end))
-    return out
-
-
-def _period(q: Query, bucket: datetime) -> str:
-    if q.interval == "hour":
-        return bucket.astimezone(UTC).isoformat()
-    local = bucket.astimezone(q.tz).date()
-    if q.interval == "week":
-        local = local - timedelta(days=local.weekday())
-    return local.isoformat()
-
-
-def _where(
-    table: Any,
-    fact: str,
-    cube: int,
-    dims: tuple[str, ...],
-    q: Query,
-    segments: list[tuple[str, datetime, datetime]],
-) -> list[Any]:
-    clauses = [table.fact == fact, table.cube == cube]
-    for name, values in q.filters.items():
-        if name not in dims:
-            continue
-        column = getattr(table, DIM_COLUMNS[dims.index(name)])
-        real = [v for v in values if v != ""]
-        either = [column.in_(real)] if real else []
-        if "" in values:  # filter[dim]= selects the rows without a value
-            either.append(column.is_(None))
-        clauses.append(or_(*either))
-    clauses.append(
-        or_(
-            *[
-                and_(table.grain == g, table.bucket >= lo, table.bucket < hi)
-                for g, lo, hi in segments
-            ]
-        )
-    )
-    return clauses
-
-
-Plan = list[tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]]
-
-
-def _plan(
-    q: Query,
-    measure: Measure,
-    groups: tuple[str, ...],
-    *,
-    distinct: bool,
-    histogram: bool = False,
-) -> Plan:
-    """Which cube reads which time segments: the smallest cube holding the dims for the whole
-    days, the smallest hourly one for the hours; None where no cube fits (base tables)."""
-    fact = FACTS[measure.fact]
-    needed = set(groups) | {f for f in q.filters if f in fact.dims}
-    by_cube: dict[int | None, tuple[CubeChoice | None, list[tuple[str, datetime, datetime]]]] = {}
-    for segment in _segments(q):
-        choice = choose_cube(
-            fact, needed, distinct=distinct, hourly=segment[0] == "h", histogram=histogram
-        )
-        key = None if choice is None else choice.index
-        by_cube.setdefault(key, (choice, []))[1].append(segment)
-    return list(by_cube.values())
-
-
 def _wanted(q: Query, fact: Fact, dims: tuple[str | None, ...]) -> bool:
     for name, values in q.filters.items():
         if name in fact.dims:
@@ -204,7 +123,7 @@ def _atom_keys(
                 continue
             key = tuple(atom.dims[p] for p in positions)
             if q.interval:
-                key = (_period(q, hour_of(atom.at)), *key)
+                key = (period_label(q, hour_of(atom.at)), *key)
             yield key, atom
 
 
@@ -215,7 +134,7 @@ def _sums(s: Session, q: Query, measure: Measure, groups: tuple[str, ...]) -> di
     index = fact.measure_index(measure.measure)
     column = getattr(InsightRollup, f"m{index}")
     out: dict[Key, int] = defaultdict(int)
-    for choice, segments in _plan(q, measure, groups, distinct=distinct):
+    for choice, segments in plan_reads(q, measure, groups, distinct=distinct):
         if choice is None:
             seen: dict[Key, set[int]] = defaultdict(set)
             for key, atom in _atom_keys(s, q, fact, groups, segments):
@@ -231,7 +150,7 @@ def _sums(s: Session, q: Query, measure: Measure, groups: tuple[str, ...]) -> di
             cols.insert(0, InsightRollup.bucket)
         stmt = (
             select(*cols, func.sum(column))
-            .where(*_where(InsightRollup, fact.name, choice.index, choice.dims, q, segments))
+            .where(*cube_rows(InsightRollup, choice, q, segments))
             .group_by(*cols)
         )
         for row in s.execute(stmt):
@@ -239,39 +158,8 @@ def _sums(s: Session, q: Query, measure: Measure, groups: tuple[str, ...]) -> di
             if total is None:  # no rows at all (a sum without GROUP BY still answers one)
                 continue
             if q.interval:
-                values[0] = _period(q, values[0])
+                values[0] = period_label(q, values[0])
             out[tuple(values)] += int(total)
-    return out
-
-
-def _histograms(
-    s: Session, q: Query, measure: Measure, groups: tuple[str, ...]
-) -> dict[Key, dict[int, int]]:
-    fact = FACTS[measure.fact]
-    h = InsightHistogram
-    out: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for choice, segments in _plan(q, measure, groups, distinct=False, histogram=True):
-        if choice is None:
-            which = fact.histograms.index(measure.measure)
-            for key, atom in _atom_keys(s, q, fact, groups, segments):
-                b = atom.durations[which]
-                if b is not None:
-                    out[key][b] += 1
-            continue
-        cols = [getattr(h, DIM_COLUMNS[choice.dims.index(g)]) for g in groups]
-        if q.interval:
-            cols.insert(0, h.bucket)
-        stmt = (
-            select(*cols, h.bin, func.sum(h.n))
-            .where(h.measure == measure.measure)
-            .where(*_where(h, fact.name, choice.index, choice.dims, q, segments))
-            .group_by(*cols, h.bin)
-        )
-        for row in s.execute(stmt):
-            *values, b, n = row
-            if q.interval:
-                values[0] = _period(q, values[0])
-            out[tuple(values)][int(b)] += int(n)
     return out
 
 
@@ -290,8 +178,7 @@ def _values(s: Session, q: Query, groups: tuple[str, ...]) -> dict[Key, float | 
     if m.kind == Kind.SUM:
         return {k: float(v) for k, v in _sums(s, q, _need(m.numerator), groups).items()}
     if m.kind == Kind.PERCENTILE:
-        hist = _histograms(s, q, _need(m.histogram), groups)
-        return {k: _float(nearest_rank(v, m.quantile)) for k, v in hist.items()}
+        return percentiles(s, q, _need(m.histogram), groups)
     numerators = _sums(s, q, _need(m.numerator), groups)
     denominator = _need(m.denominator)
     den_fact = FACTS[denominator.fact]

@@ -3,9 +3,11 @@
 `insight_changes` gets a row (fact, instant) from a database trigger whenever a row a fact is
 computed from changes, in the same transaction as the change; the refresh job recomputes
 each marked hour of that fact from the base tables and deletes the marks it has consumed.
-`insight_rollups` holds, per fact, cube, grain (hour or UTC day) and bucket, the sums of the
-fact's measures by the cube's dims (d0.. in the cube's order); `insight_histograms` the
-counts of duration bins the percentile metrics read.
+`insight_rollups` holds, per fact, cube, grain (hour, UTC day or UTC month) and bucket, the
+sums of the fact's measures by the cube's dims (d0.. in the cube's order); `insight_histograms`
+the counts of duration bins the percentile metrics read, twice: per coarse bin under the
+measure's name, and per fine bin under "<measure>@<coarse bin>", so the index reaches the fine
+bins of one coarse bin without touching the others.
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from careloop.storage.base import Base, UTCDateTime
 
 DIM_COLUMNS = tuple(f"d{i}" for i in range(MAX_CUBE_DIMS))
 MEASURE_COLUMNS = tuple(f"m{i}" for i in range(8))
+# Every coarse bin there can be: 0..9 s, then one significant digit up to 9e9 s (285 years).
+COARSE_BINS = (*range(10), *(d * 10**k for k in range(1, 10) for d in range(1, 10)))
+
+
+def fine_key(measure: str, coarse: int) -> str:
+    """The `measure` value of the fine bins of one coarse bin of a duration histogram."""
+    return f"{measure}@{coarse}"
+
+
+def histogram_keys(measures: tuple[str, ...]) -> list[str]:
+    """Every `measure` value the histograms of these measures can have (for index lookups)."""
+    return [*measures, *(fine_key(m, c) for m in measures for c in COARSE_BINS)]
 
 
 class InsightChange(Base):
@@ -37,7 +51,7 @@ class InsightRollup(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     fact: Mapped[str] = mapped_column(String(20))
     cube: Mapped[int] = mapped_column(Integer)  # index into the fact's cubes
-    grain: Mapped[str] = mapped_column(String(1))  # "h" hour, "d" UTC day
+    grain: Mapped[str] = mapped_column(String(1))  # "h" hour, "d" UTC day, "m" UTC month
     bucket: Mapped[datetime] = mapped_column(UTCDateTime())
     d0: Mapped[str | None] = mapped_column(String(64))
     d1: Mapped[str | None] = mapped_column(String(64))
