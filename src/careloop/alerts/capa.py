@@ -33,6 +33,22 @@ def _day(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _touched(
+    s: Session, task: CapaTask, *, actor: Actor, now: datetime, action: str, changes: Any
+) -> None:
+    """A change to a task: its updated instant, and the audit row every action writes."""
+    task.updated_at = now
+    audit.record(
+        s,
+        at=now,
+        actor=actor,
+        entity_type=ENTITY,
+        entity_id=task.id,
+        action=action,
+        changes=changes,
+    )
+
+
 def task_for_update(s: Session, task_id: int) -> CapaTask:
     """The task, locked for this transaction (PostgreSQL), or 404."""
     task = s.scalars(select(CapaTask).where(CapaTask.id == task_id).with_for_update()).first()
@@ -179,16 +195,7 @@ def update_capa_task(
                 setattr(task, name, value)
         if not diff:
             return
-        task.updated_at = now
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
-            action="capa.updated",
-            changes=diff,
-        )
+        _touched(s, task, actor=actor, now=now, action="capa.updated", changes=diff)
 
 
 def update_stage(
@@ -207,13 +214,11 @@ def update_stage(
             return
         for name, (_, value) in diff.items():
             setattr(row, name, value)
-        task.updated_at = now
-        audit.record(
+        _touched(
             s,
-            at=now,
+            task,
             actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
+            now=now,
             action=f"capa.{stage}.updated",
             changes={k: (_day(b), _day(a)) for k, (b, a) in diff.items()},
         )
@@ -253,16 +258,7 @@ def complete_stage(
             task.closed_at = now
             diff["closed_at"] = (None, now)
         diff["stage"] = (before, task.stage)
-        task.updated_at = now
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
-            action=f"capa.{stage}.done",
-            changes=diff,
-        )
+        _touched(s, task, actor=actor, now=now, action=f"capa.{stage}.done", changes=diff)
 
 
 def close_capa_task(
@@ -290,13 +286,11 @@ def reopen_capa_task(
         before = (task.stage, task.closed_at)
         task.stage = stage if stage != model.CLOSURE else model.CLOSURE
         task.closed_at = None
-        task.updated_at = now
-        audit.record(
+        _touched(
             s,
-            at=now,
+            task,
             actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
+            now=now,
             action="capa.reopened",
             changes={"stage": (before[0], task.stage), "closed_at": (before[1], None)},
         )
@@ -323,16 +317,9 @@ def link(db: Database, *, actor: Actor, now: datetime, task_id: int, data: LinkI
         )
         s.add(row)
         s.flush()
-        task.updated_at = now
         what = f"ticket:{data.ticket_id}" if data.ticket_id else f"order:{data.order_id}"
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
-            action="capa.linked",
-            changes={"link": (None, what)},
+        _touched(
+            s, task, actor=actor, now=now, action="capa.linked", changes={"link": (None, what)}
         )
         return row.id
 
@@ -345,15 +332,8 @@ def unlink(db: Database, *, actor: Actor, now: datetime, task_id: int, link_id: 
             raise NotFound(f"no link {link_id} on task {task_id}", {"link_id": link_id})
         what = f"ticket:{row.ticket_id}" if row.ticket_id else f"order:{row.order_id}"
         s.delete(row)
-        task.updated_at = now
-        audit.record(
-            s,
-            at=now,
-            actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
-            action="capa.unlinked",
-            changes={"link": (what, None)},
+        _touched(
+            s, task, actor=actor, now=now, action="capa.unlinked", changes={"link": (what, None)}
         )
 
 
@@ -392,13 +372,11 @@ def set_verification(
             after = data.model_dump(mode="json", include={"metric", "filters", "weeks", "bound"})
             if stages["d5"].done_at is not None:
                 capa_verify.start_in(s, task_id, now, baseline)
-        task.updated_at = now
-        audit.record(
+        _touched(
             s,
-            at=now,
+            task,
             actor=actor,
-            entity_type=ENTITY,
-            entity_id=task_id,
+            now=now,
             action="capa.verification.set",
             changes={"verification": (before, after)},
         )
